@@ -71,9 +71,41 @@ type Store interface {
 	// and returns it as it was before the attempt. Otherwise it deletes the
 	// code, if any, and returns ErrCodeInvalid.
 	SpendCodeAttempt(ctx context.Context, licenseID, computerID string, max int, now time.Time) (AuthorizationCode, error)
+	// CreateSession stores a new session; ErrConflict if its hash is taken.
+	CreateSession(ctx context.Context, s Session) error
+	// TouchSession returns the session with the ID hash if it expires after
+	// now, and moves its expiry to now+idle; ErrNotFound if it is missing or
+	// expired.
+	TouchSession(ctx context.Context, idHash []byte, now time.Time, idle time.Duration) (Session, error)
+	// DeleteSession removes a session; deleting a missing one is not an error.
+	DeleteSession(ctx context.Context, idHash []byte) error
+	// DeleteExpiredSessions removes sessions that expire at or before now
+	// and returns how many it removed.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+
 	// DeleteExpiredCodes removes codes that expire at or before now and
 	// returns how many it removed.
 	DeleteExpiredCodes(ctx context.Context, now time.Time) (int, error)
+}
+
+// SessionKind tells who a session belongs to.
+type SessionKind string
+
+// Session kinds.
+const (
+	SessionVendor     SessionKind = "vendor"      // a vendor (ISV) user, Subject is the user name
+	SessionProductKey SessionKind = "product-key" // a customer, Subject is the license ID
+)
+
+// Session is a login to a protocol that keeps state between requests (the
+// EMS web services). Only a hash of its ID is stored, so a database leak
+// yields no usable session.
+type Session struct {
+	IDHash    []byte
+	Kind      SessionKind
+	Subject   string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // ActivateParams are the arguments of [Store.Activate].
