@@ -1,6 +1,9 @@
 package license
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Product returns a product by ID; ErrNotFound if there is none.
 func (s *Service) Product(ctx context.Context, id string) (Product, error) {
@@ -42,3 +45,6 @@ func (s *Service) Activations(ctx context.Context, licenseID string) ([]Activati
 	}
 	return s.store.Activations(ctx, licenseID)
 }
+
+// CodeTTL returns how long an authorization code lives.
+func (s *Service) CodeTTL() time.Duration { return s.cfg.codeTTL }
