@@ -1,0 +1,13 @@
+// Package memstore is a [license.Store] in memory, for tests, examples and
+// demos: [New] returns an empty [Store].
+//
+// A Store is safe for concurrent use: one mutex serializes writers, so seat
+// counts and code attempts are exact. It copies every slice on the way in and
+// on the way out, so neither the caller nor the store can change the other's
+// records. Like the SQL stores it keeps times to the microsecond and returns
+// them in UTC, and it passes the same conformance suite,
+// [github.com/licgate/licgate/license/storetest].
+//
+// Its contents die with the process, and it is not shared between processes;
+// use [github.com/licgate/licgate/license/sqlstore] for that.
+package memstore

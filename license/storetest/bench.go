@@ -1,0 +1,67 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/licgate/licgate/license"
+)
+
+// Bench benchmarks the hot paths of a store, as sub-benchmarks: License (by
+// ID), Activation (by AID), ActivateExisting (a computer that holds its
+// activation, the re-validation path) and ActivateNew (a new computer taking
+// a seat). It adds products, licenses and activations to s.
+func Bench(b *testing.B, s license.Store) {
+	ctx := b.Context()
+	l := mustLicense(b, s, 10)
+	a := mustActivate(b, s, l.ID, "bench-pc")
+
+	b.Run("License", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := s.License(ctx, l.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Activation", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := s.Activation(ctx, a.AID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ActivateExisting", func(b *testing.B) {
+		again := newActivation(b, l.ID, "bench-pc")
+		check := func(cur license.License) error { return cur.Usable(t0) }
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, existing, err := s.Activate(ctx, license.ActivateParams{Activation: again, Check: check}); err != nil || !existing {
+				b.Fatalf("Activate: existing %v, err %v", existing, err)
+			}
+		}
+	})
+	b.Run("ActivateNew", func(b *testing.B) {
+		// Each license takes batch activations, made while the timer is
+		// stopped.
+		const batch = 1000
+		check := func(cur license.License) error { return cur.Usable(t0) }
+		var acts []license.Activation
+		b.ReportAllocs()
+		for b.Loop() {
+			if len(acts) == 0 {
+				b.StopTimer()
+				l := mustLicense(b, s, batch)
+				for i := range batch {
+					acts = append(acts, newActivation(b, l.ID, fmt.Sprintf("bench-%d", i)))
+				}
+				b.StartTimer()
+			}
+			if _, existing, err := s.Activate(ctx, license.ActivateParams{Activation: acts[0], Check: check}); err != nil || existing {
+				b.Fatalf("Activate: existing %v, err %v", existing, err)
+			}
+			acts = acts[1:]
+		}
+	})
+}

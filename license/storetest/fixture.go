@@ -1,0 +1,218 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/licgate/licgate/license"
+)
+
+// t0 is the time the fixtures are made at: UTC and a whole microsecond, so
+// that what a store gives back compares equal to what it was given.
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 123456000, time.UTC)
+
+// newID returns a fresh UUID.
+func newID(tb testing.TB) string {
+	tb.Helper()
+	id, err := license.NewUUID()
+	if err != nil {
+		tb.Fatalf("NewUUID: %v", err)
+	}
+	return id
+}
+
+// newKey returns a fresh key of the given type.
+func newKey(tb testing.TB, typ byte) string {
+	tb.Helper()
+	k, err := license.NewKey(typ)
+	if err != nil {
+		tb.Fatalf("NewKey: %v", err)
+	}
+	return k
+}
+
+// newProduct returns a valid product whose ID starts with prefix and is
+// unique, so that stores sharing one database do not collide.
+func newProduct(tb testing.TB, prefix string) license.Product {
+	tb.Helper()
+	return license.Product{ID: prefix + "-" + newID(tb)[:8], Name: "Product " + prefix, Major: 2, Minor: 1, CreatedAt: t0}
+}
+
+// newLicense returns a valid license of product with seats seats, created at
+// t0.
+func newLicense(tb testing.TB, productID string, seats int) license.License {
+	tb.Helper()
+	return license.License{
+		ID:        newID(tb),
+		Key:       newKey(tb, license.KeyPermanent),
+		ProductID: productID,
+		Customer:  license.Customer{Email: "ada@example.com", Name: "Ada Lovelace"},
+		Seats:     seats,
+		Status:    license.StatusActive,
+		CreatedAt: t0,
+	}
+}
+
+// newActivation returns a valid, active activation of a license on a
+// computer, activated at t0.
+func newActivation(tb testing.TB, licenseID, computerID string) license.Activation {
+	tb.Helper()
+	return license.Activation{
+		AID:         newID(tb),
+		LicenseID:   licenseID,
+		ComputerID:  computerID,
+		ComputerKey: newKey(tb, license.ComputerPermanent),
+		Status:      license.StatusActive,
+		ActivatedAt: t0,
+	}
+}
+
+// newCode returns a code of a license and computer that expires 10 minutes
+// after t0.
+func newCode(licenseID, computerID string, hash byte) license.AuthorizationCode {
+	return license.AuthorizationCode{
+		LicenseID:  licenseID,
+		ComputerID: computerID,
+		Hash:       []byte{hash, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31},
+		Channel:    license.ChannelEmail,
+		ExpiresAt:  t0.Add(10 * time.Minute),
+		CreatedAt:  t0,
+	}
+}
+
+// mustProduct stores a new product.
+func mustProduct(tb testing.TB, s license.Store, prefix string) license.Product {
+	tb.Helper()
+	p := newProduct(tb, prefix)
+	if err := s.CreateProduct(context.Background(), p); err != nil {
+		tb.Fatalf("CreateProduct(%s): %v", p.ID, err)
+	}
+	return p
+}
+
+// mustLicense stores a new license of a new product, after letting edit
+// change it.
+func mustLicense(tb testing.TB, s license.Store, seats int, edit ...func(*license.License)) license.License {
+	tb.Helper()
+	p := mustProduct(tb, s, "lic")
+	l := newLicense(tb, p.ID, seats)
+	for _, e := range edit {
+		e(&l)
+	}
+	if err := s.CreateLicense(context.Background(), l); err != nil {
+		tb.Fatalf("CreateLicense: %v", err)
+	}
+	return l
+}
+
+// mustActivate activates a computer on a license and fails unless a new
+// activation was inserted.
+func mustActivate(tb testing.TB, s license.Store, licenseID, computerID string) license.Activation {
+	tb.Helper()
+	a := newActivation(tb, licenseID, computerID)
+	got, existing, err := s.Activate(context.Background(), license.ActivateParams{Activation: a})
+	if err != nil || existing {
+		tb.Fatalf("Activate(%s): existing %v, err %v; want a new activation", computerID, existing, err)
+	}
+	return got
+}
+
+// mustPutCode stores a code.
+func mustPutCode(tb testing.TB, s license.Store, c license.AuthorizationCode) {
+	tb.Helper()
+	if err := s.PutCode(context.Background(), c); err != nil {
+		tb.Fatalf("PutCode: %v", err)
+	}
+}
+
+// wantErr fails unless errors.Is(err, want), or err is nil when want is.
+func wantErr(tb testing.TB, what string, err, want error) {
+	tb.Helper()
+	if want == nil {
+		if err != nil {
+			tb.Errorf("%s: got error %v, want nil", what, err)
+		}
+		return
+	}
+	if !errors.Is(err, want) {
+		tb.Errorf("%s: got error %v, want %v", what, err, want)
+	}
+}
+
+// mustNil stops the test if err is not nil.
+func mustNil(tb testing.TB, what string, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatalf("%s: got error %v, want nil", what, err)
+	}
+}
+
+// equal fails unless got and want are deeply equal once empty slices are
+// taken as nil.
+func equal[T any](tb testing.TB, what string, got, want T) {
+	tb.Helper()
+	if !reflect.DeepEqual(normalize(got), normalize(want)) {
+		tb.Errorf("%s:\ngot  %+v\nwant %+v", what, got, want)
+	}
+}
+
+// normalize returns v with empty slices set to nil, recursively through
+// structs and slices. Times are left alone: a store must return them in UTC,
+// which DeepEqual checks through their location.
+func normalize[T any](v T) T {
+	rv := reflect.ValueOf(&v).Elem()
+	normalizeValue(rv)
+	return v
+}
+
+func normalizeValue(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Slice:
+		if v.Len() == 0 {
+			if !v.IsNil() && v.CanSet() {
+				v.Set(reflect.Zero(v.Type()))
+			}
+			return
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return
+		}
+		// Copy before normalizing in place, so that the caller's slices are
+		// not touched.
+		c := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		reflect.Copy(c, v)
+		for i := range c.Len() {
+			normalizeValue(c.Index(i))
+		}
+		if v.CanSet() {
+			v.Set(c)
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			return
+		}
+		for i := range v.NumField() {
+			if f := v.Field(i); f.CanSet() {
+				normalizeValue(f)
+			}
+		}
+	}
+}
+
+// countActive returns how many of as are active.
+func countActive(as []license.Activation) int {
+	n := 0
+	for _, a := range as {
+		if a.Status == license.StatusActive {
+			n++
+		}
+	}
+	return n
+}
+
+// computer returns the computer ID of the i-th computer in a race.
+func computer(i int) string { return fmt.Sprintf("computer-%02d", i) }

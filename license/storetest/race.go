@@ -1,0 +1,230 @@
+package storetest
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/licgate/licgate/license"
+)
+
+// races are the concurrency tests, run by [Run] on one store and by
+// [RunShared] across several.
+var races = []struct {
+	name string
+	race func(t *testing.T, stores []license.Store)
+}{
+	{"RaceSeats", raceSeats},
+	{"RaceSameComputer", raceSameComputer},
+	{"RaceActivateCode", raceActivateCode},
+	{"RaceSpendCodeAttempt", raceSpendCodeAttempt},
+	{"RaceUpdateLicense", raceUpdateLicense},
+}
+
+// RunShared runs the concurrency tests of the suite with their goroutines
+// spread over stores, which must share one database: separate *sql.DB
+// handles on one SQLite file, as the server and the CLI hold, or separate
+// pools on one PostgreSQL database, as replicas hold. The subtests run one
+// after the other.
+func RunShared(t *testing.T, stores ...license.Store) {
+	t.Helper()
+	if len(stores) == 0 {
+		t.Fatal("RunShared: no stores")
+	}
+	for _, tt := range races {
+		t.Run(tt.name, func(t *testing.T) { tt.race(t, stores) })
+	}
+}
+
+// concurrently calls f(0), …, f(n-1) from n goroutines released together and
+// returns their errors.
+func concurrently(n int, f func(i int) error) []error {
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// raceSeats has 50 computers race for the 3 seats of a license: exactly 3
+// win and 47 get ErrNoSeats.
+func raceSeats(t *testing.T, stores []license.Store) {
+	const goroutines, seats = 50, 3
+	ctx := t.Context()
+	l := mustLicense(t, stores[0], seats)
+	acts := make([]license.Activation, goroutines)
+	for i := range acts {
+		acts[i] = newActivation(t, l.ID, computer(i))
+	}
+	errExisting := errors.New("a new computer got an existing activation")
+	errs := concurrently(goroutines, func(i int) error {
+		_, existing, err := stores[i%len(stores)].Activate(ctx, license.ActivateParams{
+			Activation: acts[i],
+			Check:      func(cur license.License) error { return cur.Usable(t0) },
+		})
+		if err == nil && existing {
+			return errExisting
+		}
+		return err
+	})
+	won, noSeats := 0, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, license.ErrNoSeats):
+			noSeats++
+		default:
+			t.Errorf("Activate(%s): got error %v, want nil or %v", computer(i), err, license.ErrNoSeats)
+		}
+	}
+	if won != seats || noSeats != goroutines-seats {
+		t.Errorf("activations won, ErrNoSeats: got %d, %d, want %d, %d", won, noSeats, seats, goroutines-seats)
+	}
+	for _, s := range stores {
+		as, err := s.Activations(ctx, l.ID)
+		mustNil(t, "Activations", err)
+		if got := countActive(as); got != seats || len(as) != seats {
+			t.Errorf("activations stored, active: got %d, %d, want %d, %d", len(as), got, seats, seats)
+		}
+	}
+}
+
+// raceSameComputer has 20 requests activate one computer at once: one
+// activation is inserted and all of them get its AID.
+func raceSameComputer(t *testing.T, stores []license.Store) {
+	const goroutines = 20
+	ctx := t.Context()
+	l := mustLicense(t, stores[0], 1)
+	acts := make([]license.Activation, goroutines)
+	for i := range acts {
+		acts[i] = newActivation(t, l.ID, "pc-shared")
+	}
+	aids := make([]string, goroutines)
+	inserted := make([]bool, goroutines)
+	errs := concurrently(goroutines, func(i int) error {
+		a, existing, err := stores[i%len(stores)].Activate(ctx, license.ActivateParams{Activation: acts[i]})
+		aids[i], inserted[i] = a.AID, !existing
+		return err
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Activate #%d: got error %v, want nil", i, err)
+		}
+	}
+	if n := len(slices.DeleteFunc(slices.Clone(inserted), func(b bool) bool { return !b })); n != 1 {
+		t.Errorf("calls that inserted: got %d, want 1", n)
+	}
+	as, err := stores[0].Activations(ctx, l.ID)
+	mustNil(t, "Activations", err)
+	if len(as) != 1 {
+		t.Fatalf("activations stored: got %d, want 1", len(as))
+	}
+	for i, aid := range aids {
+		if errs[i] == nil && aid != as[0].AID {
+			t.Errorf("AID of call #%d: got %s, want %s", i, aid, as[0].AID)
+		}
+	}
+}
+
+// raceActivateCode has 10 requests activate one computer with one code: one
+// succeeds and consumes it, the others get ErrCodeInvalid.
+func raceActivateCode(t *testing.T, stores []license.Store) {
+	const goroutines = 10
+	ctx := t.Context()
+	l := mustLicense(t, stores[0], 5)
+	mustPutCode(t, stores[0], newCode(l.ID, "pc-1", 1))
+	ref := license.CodeRef{LicenseID: l.ID, ComputerID: "pc-1"}
+	acts := make([]license.Activation, goroutines)
+	for i := range acts {
+		acts[i] = newActivation(t, l.ID, "pc-1")
+	}
+	errs := concurrently(goroutines, func(i int) error {
+		_, _, err := stores[i%len(stores)].Activate(ctx, license.ActivateParams{Activation: acts[i], Code: ref})
+		return err
+	})
+	won, invalid := 0, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, license.ErrCodeInvalid):
+			invalid++
+		default:
+			t.Errorf("Activate #%d: got error %v, want nil or %v", i, err, license.ErrCodeInvalid)
+		}
+	}
+	if won != 1 || invalid != goroutines-1 {
+		t.Errorf("activations won, ErrCodeInvalid: got %d, %d, want 1, %d", won, invalid, goroutines-1)
+	}
+	as, err := stores[0].Activations(ctx, l.ID)
+	mustNil(t, "Activations", err)
+	if len(as) != 1 {
+		t.Errorf("activations stored: got %d, want 1", len(as))
+	}
+}
+
+// raceSpendCodeAttempt makes 20 concurrent attempts at a code that allows 5:
+// exactly 5 are counted, each seeing a different count before it.
+func raceSpendCodeAttempt(t *testing.T, stores []license.Store) {
+	const goroutines, maxAttempts = 20, 5
+	ctx := t.Context()
+	l := mustLicense(t, stores[0], 1)
+	mustPutCode(t, stores[0], newCode(l.ID, "pc-1", 1))
+	attempts := make([]int, goroutines)
+	errs := concurrently(goroutines, func(i int) error {
+		c, err := stores[i%len(stores)].SpendCodeAttempt(ctx, l.ID, "pc-1", maxAttempts, t0)
+		attempts[i] = c.Attempts
+		return err
+	})
+	var seen []int
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			seen = append(seen, attempts[i])
+		case !errors.Is(err, license.ErrCodeInvalid):
+			t.Errorf("SpendCodeAttempt #%d: got error %v, want nil or %v", i, err, license.ErrCodeInvalid)
+		}
+	}
+	slices.Sort(seen)
+	if want := []int{0, 1, 2, 3, 4}; !slices.Equal(seen, want) {
+		t.Errorf("attempts before the counted attempts: got %v, want %v", seen, want)
+	}
+	cs, err := stores[0].Codes(ctx, "pc-1", t0)
+	mustNil(t, "Codes", err)
+	if len(cs) != 0 {
+		t.Errorf("codes left: got %d, want 0", len(cs))
+	}
+}
+
+// raceUpdateLicense has 20 updates add a seat each: none is lost.
+func raceUpdateLicense(t *testing.T, stores []license.Store) {
+	const goroutines = 20
+	ctx := t.Context()
+	l := mustLicense(t, stores[0], 1)
+	errs := concurrently(goroutines, func(i int) error {
+		_, err := stores[i%len(stores)].UpdateLicense(ctx, l.ID, func(cur *license.License) error {
+			cur.Seats++
+			return nil
+		})
+		return err
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("UpdateLicense #%d: got error %v, want nil", i, err)
+		}
+	}
+	got, err := stores[0].License(ctx, l.ID)
+	mustNil(t, "License", err)
+	if want := 1 + goroutines; got.Seats != want {
+		t.Errorf("seats: got %d, want %d", got.Seats, want)
+	}
+}
