@@ -501,6 +501,17 @@ func (s *Service) activate(ctx context.Context, p Product, l License, in activat
 	if err := a.Validate(); err != nil {
 		return Result{}, err
 	}
+	// A computer whose activation the vendor revoked stays shut out of this
+	// license; a released one may come back.
+	prior, err := s.store.Activations(ctx, l.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, x := range prior {
+		if x.ComputerID == in.computerID && x.Status == StatusRevoked {
+			return Result{}, ErrRevoked
+		}
+	}
 	var locked License
 	a, existing, err := s.store.Activate(ctx, ActivateParams{
 		Activation: a,
@@ -577,7 +588,7 @@ type KeyValidation struct {
 func (s *Service) ValidateKey(ctx context.Context, req KeyValidation) (Result, error) {
 	key, err := ParseKey(req.Key)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %w", ErrNotFound, err)
+		return Result{}, fmt.Errorf("%w: %v", ErrNotFound, err)
 	}
 	if err := CheckComputerID(req.ComputerID); err != nil {
 		return Result{}, err
@@ -596,18 +607,20 @@ func (s *Service) ValidateKey(ctx context.Context, req KeyValidation) (Result, e
 	if err := checkTarget(p, req.Target); err != nil {
 		return Result{}, err
 	}
-	if req.ComputerKey != "" || req.ReportOnly {
+	if req.ComputerKey != "" {
+		res, err := s.ValidateComputerKey(ctx, req.ComputerKey, req.ComputerID, req.Target)
+		if err == nil && res.License.ID != l.ID {
+			return Result{}, ErrComputerMismatch
+		}
+		return res, err
+	}
+	if req.ReportOnly {
 		a, err := s.store.ActivationByComputer(ctx, l.ID, req.ComputerID)
 		switch {
-		case errors.Is(err, ErrNotFound) && req.ComputerKey == "":
-			return Result{Product: p, License: l}, nil
 		case errors.Is(err, ErrNotFound):
-			return Result{}, ErrNotActivated
+			return Result{Product: p, License: l}, nil
 		case err != nil:
 			return Result{}, err
-		}
-		if req.ComputerKey != "" && !sameKey(req.ComputerKey, a.ComputerKey) {
-			return Result{}, ErrComputerMismatch
 		}
 		if err := l.Usable(s.now()); err != nil {
 			return Result{}, err
@@ -663,7 +676,7 @@ func (s *Service) ValidateComputerKey(ctx context.Context, computerKey, computer
 func (s *Service) Release(ctx context.Context, key, computerID string) (License, Activation, error) {
 	k, err := ParseKey(key)
 	if err != nil {
-		return License{}, Activation{}, fmt.Errorf("%w: %w", ErrNotFound, err)
+		return License{}, Activation{}, fmt.Errorf("%w: %v", ErrNotFound, err)
 	}
 	if err := CheckComputerID(computerID); err != nil {
 		return License{}, Activation{}, err

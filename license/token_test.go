@@ -1,0 +1,177 @@
+package license
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func testClaims(now time.Time) *Claims {
+	return &Claims{
+		LicenseID:  "9b2f6a4e-1c7d-4e8b-9a3f-2d5c6b7a8e9f",
+		ComputerID: "PC-1",
+		Features:   []string{"pro"},
+		Version:    "1.0",
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    "https://lic.example",
+			Subject:   "c2396d75-3236-4ca6-9f10-682c62bdebfe",
+			Audience:  jwt.ClaimStrings{"demo"},
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour)),
+		},
+	}
+}
+
+func TestVerifier(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	k, _ := GenerateSigningKey()
+	ks, err := NewKeySet(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := GenerateSigningKey()
+	otherKS, _ := NewKeySet(other)
+	otherSameKid, _ := NewKeySet(SigningKey{ID: k.ID, Private: other.Private})
+
+	sign := func(ks *KeySet, mod func(*Claims)) string {
+		c := testClaims(now)
+		if mod != nil {
+			mod(c)
+		}
+		s, err := ks.Sign(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	noneTok, _ := jwt.NewWithClaims(jwt.SigningMethodNone, testClaims(now)).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, testClaims(now))
+	hs.Header["kid"] = k.ID
+	hsTok, _ := hs.SignedString([]byte(k.Public))
+	valid := sign(ks, nil)
+	parts := strings.Split(valid, ".")
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"c2396d75-3236-4ca6-9f10-682c62bdebfe","aud":"demo","iss":"https://lic.example","exp":9999999999,"features":["all"]}`)) + "." + parts[2]
+
+	tests := []struct {
+		name  string
+		token string
+		ok    bool
+	}{
+		{"valid", valid, true},
+		{"garbage", "not-a-token", false},
+		{"empty", "", false},
+		{"other key", sign(otherKS, nil), false},
+		{"other key, same kid", sign(otherSameKid, nil), false},
+		{"alg none", noneTok, false},
+		{"HS256 keyed with the public key", hsTok, false},
+		{"tampered payload", tampered, false},
+		{"expired", sign(ks, func(c *Claims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Second)) }), false},
+		{"no exp", sign(ks, func(c *Claims) { c.ExpiresAt = nil }), false},
+		{"not yet valid", sign(ks, func(c *Claims) { c.NotBefore = jwt.NewNumericDate(now.Add(time.Minute)) }), false},
+		{"wrong issuer", sign(ks, func(c *Claims) { c.Issuer = "evil" }), false},
+		{"wrong audience", sign(ks, func(c *Claims) { c.Audience = jwt.ClaimStrings{"other"} }), false},
+		{"subject not an AID", sign(ks, func(c *Claims) { c.Subject = "admin" }), false},
+	}
+	v, err := NewVerifier(VerifierConfig{Keyfunc: ks.Keyfunc, Issuer: "https://lic.example", Audiences: []string{"demo", "x"}, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := v.Verify(tt.token)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("Verify() error = %v, want nil", err)
+				}
+				if c.AID() != "c2396d75-3236-4ca6-9f10-682c62bdebfe" || c.ProductID() != "demo" || !c.HasFeature("pro") || c.HasFeature("all") {
+					t.Fatalf("claims = %+v", c)
+				}
+				return
+			}
+			if !errors.Is(err, ErrToken) {
+				t.Fatalf("Verify() error = %v, want ErrToken", err)
+			}
+		})
+	}
+}
+
+func TestKeySetRotation(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	old, _ := GenerateSigningKey()
+	oldKS, _ := NewKeySet(old)
+	tok, _ := oldKS.Sign(testClaims(now))
+
+	cur, _ := GenerateSigningKey()
+	ks, err := NewKeySet(cur, SigningKey{ID: old.ID, Public: old.Public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := NewVerifier(VerifierConfig{Keyfunc: ks.Keyfunc, Issuer: "https://lic.example"})
+	if _, err := v.Verify(tok); err != nil {
+		t.Fatalf("token of a retired key: %v, want valid", err)
+	}
+	if _, err := NewKeySet(SigningKey{ID: old.ID, Public: old.Public}); err == nil {
+		t.Fatal("NewKeySet without a private first key succeeded")
+	}
+	if _, err := NewKeySet(cur, cur); err == nil {
+		t.Fatal("NewKeySet with a duplicate ID succeeded")
+	}
+}
+
+func TestJWKS(t *testing.T) {
+	t.Parallel()
+	k, _ := GenerateSigningKey()
+	ks, _ := NewKeySet(k)
+	var set struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	if err := json.Unmarshal(ks.JWKS(), &set); err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Keys) != 1 {
+		t.Fatalf("got %d keys, want 1", len(set.Keys))
+	}
+	j := set.Keys[0]
+	x, _ := base64.RawURLEncoding.DecodeString(j["x"])
+	if j["kty"] != "OKP" || j["crv"] != "Ed25519" || j["alg"] != "EdDSA" || j["kid"] != k.ID || !ed25519.PublicKey(x).Equal(k.Public) {
+		t.Fatalf("JWK = %v", j)
+	}
+	if _, ok := j["d"]; ok {
+		t.Fatal("JWKS leaks the private key")
+	}
+}
+
+func TestSigningKeyPEM(t *testing.T) {
+	t.Parallel()
+	k, _ := GenerateSigningKey()
+	pemBytes, err := k.MarshalPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseSigningKeyPEM(pemBytes)
+	if err != nil || back.ID != k.ID || !back.Private.Equal(k.Private) {
+		t.Fatalf("round trip = %+v, %v", back.ID, err)
+	}
+	if _, err := ParseSigningKeyPEM([]byte("junk")); err == nil {
+		t.Fatal("ParseSigningKeyPEM(junk) succeeded")
+	}
+}
+
+func TestThumbprintRFC8037(t *testing.T) {
+	t.Parallel()
+	// RFC 8037 Appendix A.3: the thumbprint of its example Ed25519 key.
+	x, _ := base64.RawURLEncoding.DecodeString("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")
+	if got, want := Thumbprint(x), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"; got != want {
+		t.Fatalf("Thumbprint = %s, want %s", got, want)
+	}
+}
