@@ -11,18 +11,18 @@ import (
 
 // Limits on domain values, enforced by the Validate methods.
 const (
-	MaxIDLen          = 64   // product IDs and other identifiers
-	MaxNameLen        = 255  // names, companies, computer names
-	MaxEmailLen       = 254  // RFC 5321 path limit
-	MaxPhoneLen       = 32   // E.164 with some room for formatting
-	MaxComputerIDLen  = 255  // QLM's documented limit
-	MaxFeatures       = 64   // features per license
-	MaxFeatureLen     = 64   // characters per feature name
-	MaxProperties     = 64   // product properties per license
-	MaxPropertyLen    = 255  // characters in a property category, name or value
-	MaxAttributes     = 16   // EMS activation attributes per activation
+	MaxIDLen          = 64    // product IDs and other identifiers
+	MaxNameLen        = 255   // names, companies, computer names
+	MaxEmailLen       = 254   // RFC 5321 path limit
+	MaxPhoneLen       = 32    // E.164 with some room for formatting
+	MaxComputerIDLen  = 255   // QLM's documented limit
+	MaxFeatures       = 64    // features per license
+	MaxFeatureLen     = 64    // characters per feature name
+	MaxProperties     = 64    // product properties per license
+	MaxPropertyLen    = 255   // characters in a property category, name or value
+	MaxAttributes     = 16    // EMS activation attributes per activation
 	MaxAttributeValue = 32768 // characters in an EMS attribute value (a C2V)
-	MaxComments       = 510  // EMS comments, as Activation.xsd says
+	MaxComments       = 510   // EMS comments, as Activation.xsd says
 	MaxSeats          = 1_000_000
 )
 

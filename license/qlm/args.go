@@ -15,9 +15,9 @@ import (
 // Limits on a request's arguments.
 const (
 	maxArgs     = 64
-	maxArgLen   = 1024      // any argument but is_pp
-	maxPPLen    = 16 << 10  // is_pp
-	maxQueryLen = 32 << 10  // the raw query string
+	maxArgLen   = 1024     // any argument but is_pp
+	maxPPLen    = 16 << 10 // is_pp
+	maxQueryLen = 32 << 10 // the raw query string
 )
 
 // args are a request's arguments: the query string and a form body merged,
