@@ -28,6 +28,7 @@ type SMTP struct {
 	ep        smtpEndpoint
 	from      *mail.Address
 	tlsConfig *tls.Config
+	customTLS bool // tlsConfig came from WithTLSConfig
 	timeout   time.Duration
 	hello     string
 
@@ -43,6 +44,7 @@ type SMTPOption func(*smtpConfig) error
 
 type smtpConfig struct {
 	tlsConfig *tls.Config
+	customTLS bool
 	timeout   time.Duration
 	hello     string
 }
@@ -58,6 +60,7 @@ func WithTLSConfig(c *tls.Config) SMTPOption {
 			return fmt.Errorf("%w: nil TLS config", ErrBadOption)
 		}
 		cfg.tlsConfig = c.Clone()
+		cfg.customTLS = true
 		return nil
 	}
 }
@@ -109,9 +112,11 @@ func WithHelloName(name string) SMTPOption {
 //   - With credentials, AUTH PLAIN is used, or AUTH LOGIN if the server
 //     offers only that; they are sent only over TLS or to a loopback host.
 //
-// Because STARTTLS is used whenever offered, a local relay that offers it
-// with a self-signed certificate needs [WithTLSConfig] with that
-// certificate among the RootCAs.
+// To a loopback server, whose traffic never leaves the machine, TLS is
+// used when offered but its certificate is not verified unless
+// [WithTLSConfig] is given, so a local relay with a self-signed certificate
+// (Debian's Postfix with its snakeoil certificate) works out of the box.
+// Certificates of every other server are verified.
 //
 // NewSMTP returns [ErrBadURL] for a malformed URL, [ErrBadAddress] for a
 // malformed from address, and the error of a failing option.
@@ -147,6 +152,7 @@ func NewSMTP(rawURL, from string, opts ...SMTPOption) (*SMTP, error) {
 		ep:        ep,
 		from:      fa,
 		tlsConfig: cfg.tlsConfig,
+		customTLS: cfg.customTLS,
 		timeout:   cfg.timeout,
 		hello:     cfg.hello,
 		now:       time.Now,
@@ -243,10 +249,15 @@ func (s *SMTP) send(ctx context.Context, rcpt string, msg []byte) error {
 	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	loopback := isLoopbackHost(s.ep.host) && isLoopbackAddr(raw.RemoteAddr())
+	tlsConfig := s.tlsConfig
+	if loopback && !s.customTLS {
+		tlsConfig = tlsConfig.Clone()
+		tlsConfig.InsecureSkipVerify = true // loopback: nothing on the wire to protect
+	}
 
 	conn := raw
 	if s.ep.implicitTLS {
-		tc := tls.Client(conn, s.tlsConfig)
+		tc := tls.Client(conn, tlsConfig)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return s.fail(ctx, "TLS handshake", err)
 		}
@@ -268,7 +279,7 @@ func (s *SMTP) send(ctx context.Context, rcpt string, msg []byte) error {
 		return fmt.Errorf("%w: %s does not offer STARTTLS and is not a loopback host", err, addr)
 	}
 	if startTLS {
-		if err := c.StartTLS(s.tlsConfig); err != nil {
+		if err := c.StartTLS(tlsConfig); err != nil {
 			return s.fail(ctx, "STARTTLS", err)
 		}
 		isTLS = true
