@@ -17,10 +17,10 @@ const EMSDeclaration = `<?xml version="1.0" encoding="UTF-8"?>`
 
 // EMS attribute names that licgate reads or writes.
 const (
-	AttrC2V                       = "C2V"
-	AttrProtectionKeyID           = "ProtectionKeyId"
-	AttrClearBeforeApplyingUpdate = "CLEAR_BEFORE_APPLYING_UPDATE"
-	AttrAcknowledgementRequest    = "ACKNOWLEDGEMENT_REQUEST"
+	AttrC2V                       = "C2V"                          // the C2V of the key to activate
+	AttrProtectionKeyID           = "ProtectionKeyId"              // the ID of the key to update, instead of a C2V
+	AttrClearBeforeApplyingUpdate = "CLEAR_BEFORE_APPLYING_UPDATE" // echoed with the value "null"
+	AttrAcknowledgementRequest    = "ACKNOWLEDGEMENT_REQUEST"      // a product key attribute
 )
 
 // Activation is the <activation> document of Activation.xsd: the request of

@@ -34,9 +34,9 @@ const CookieName = "JSESSIONID"
 
 // The error bodies of the EMS documentation, exactly.
 const (
-	MsgNoActivation     = "No activation exists for the AID. Provide a valid AID."
-	MsgNoProductKey     = "The Product key does not exist."
-	MsgNoProductKeyInfo = "The Product Key does not exist." // GET productKey/{pk}.ws
+	MsgNoActivation     = "No activation exists for the AID. Provide a valid AID." // GET activation/{aid}.ws
+	MsgNoProductKey     = "The Product key does not exist."                        // POST productKey/…, loginByProductKey.ws
+	MsgNoProductKeyInfo = "The Product Key does not exist."                        // GET productKey/{pk}.ws
 )
 
 // Handler serves the Sentinel EMS v90 web services under any prefix: it
@@ -65,6 +65,7 @@ const (
 //
 //	400 malformed XML, a missing or unusable C2V, invalid values
 //	401 no session, or an unknown, expired or ended one; wrong vendor credentials
+//	404 besides the texts above, a path that names no web service
 //	403 a revoked, disabled (suspended) or expired product key; a product-key
 //	    session changing more than the customer email
 //	405 a method the resource does not take
@@ -74,8 +75,8 @@ const (
 //	500 anything else; the detail goes to the logger only
 //
 // A product-key session sees only its own key: another key, or another
-// key's activation, answers exactly like a missing one. A Handler is safe
-// for concurrent use.
+// key's activation, answers exactly like a missing one. Every answer
+// carries Cache-Control: no-store. A Handler is safe for concurrent use.
 type Handler struct {
 	svc    *license.Service
 	cfg    config
@@ -481,7 +482,8 @@ func V2C(vendorID, protectionKeyID, token string) string {
 
 // productKeyDoc is the <productKey> answer: EMS's fixed attributes, the
 // license's seats and status, and one AID and protectionKeyId per
-// activation holding a seat.
+// activation holding a seat. licgate has no numeric entitlement or customer
+// IDs: entitlementId is the license ID and customerId the customer's email.
 func productKeyDoc(d license.ProductKeyDetails) xmlmodel.ProductKey {
 	l := d.License
 	doc := xmlmodel.ProductKey{

@@ -30,7 +30,7 @@ const (
 // (other).
 type env struct {
 	t     testing.TB
-	store *memstore.Store
+	store license.Store
 	svc   *license.Service
 	srv   *httptest.Server
 	now   *atomic.Pointer[time.Time]
@@ -43,7 +43,13 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
 func newEnv(t testing.TB, opts ...ems.Option) *env {
 	t.Helper()
-	e := &env{t: t, store: memstore.New(), now: new(atomic.Pointer[time.Time])}
+	return newEnvOn(t, memstore.New(), opts...)
+}
+
+// newEnvOn is newEnv on a given store.
+func newEnvOn(t testing.TB, store license.Store, opts ...ems.Option) *env {
+	t.Helper()
+	e := &env{t: t, store: store, now: new(atomic.Pointer[time.Time])}
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	e.now.Store(&start)
 	e.svc = e.newService()
