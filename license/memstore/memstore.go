@@ -24,12 +24,14 @@ type Store struct {
 	licenseKeys  map[string]string // license key → license ID
 	activations  map[string]license.Activation
 	byLicense    map[string][]string // license ID → AIDs
+	active       map[codeKey]string  // license and computer → AID of the active activation
+	held         map[string]int      // license ID → active activations
 	computerKeys map[string]string   // computer key → AID
 	codes        map[codeKey]license.AuthorizationCode
 	sessions     map[string]license.Session // string(IDHash) → session
 }
 
-// codeKey names the code of one license and computer.
+// codeKey names one license and computer.
 type codeKey struct{ licenseID, computerID string }
 
 // New returns an empty store.
@@ -40,6 +42,8 @@ func New() *Store {
 		licenseKeys:  make(map[string]string),
 		activations:  make(map[string]license.Activation),
 		byLicense:    make(map[string][]string),
+		active:       make(map[codeKey]string),
+		held:         make(map[string]int),
 		computerKeys: make(map[string]string),
 		codes:        make(map[codeKey]license.AuthorizationCode),
 		sessions:     make(map[string]license.Session),
@@ -221,7 +225,7 @@ func (s *Store) Activate(ctx context.Context, p license.ActivateParams) (license
 	// Decide everything first; change the maps only once nothing can fail.
 	a, existing := s.activeOn(in.LicenseID, in.ComputerID)
 	if !existing {
-		if s.countActive(in.LicenseID) >= l.Seats {
+		if s.held[in.LicenseID] >= l.Seats {
 			return license.Activation{}, false, license.ErrNoSeats
 		}
 		if _, ok := s.activations[in.AID]; ok {
@@ -254,29 +258,21 @@ func (s *Store) Activate(ctx context.Context, p license.ActivateParams) (license
 		if a.ComputerKey != "" {
 			s.computerKeys[a.ComputerKey] = a.AID
 		}
+		if a.Status == license.StatusActive {
+			s.active[codeKey{a.LicenseID, a.ComputerID}] = a.AID
+			s.held[a.LicenseID]++
+		}
 	}
 	return cloneActivation(a), existing, nil
 }
 
 // activeOn returns the active activation of a license on a computer.
 func (s *Store) activeOn(licenseID, computerID string) (license.Activation, bool) {
-	for _, aid := range s.byLicense[licenseID] {
-		if a := s.activations[aid]; a.Status == license.StatusActive && a.ComputerID == computerID {
-			return a, true
-		}
+	aid, ok := s.active[codeKey{licenseID, computerID}]
+	if !ok {
+		return license.Activation{}, false
 	}
-	return license.Activation{}, false
-}
-
-// countActive returns how many seats of a license are held.
-func (s *Store) countActive(licenseID string) int {
-	n := 0
-	for _, aid := range s.byLicense[licenseID] {
-		if s.activations[aid].Status == license.StatusActive {
-			n++
-		}
-	}
-	return n
+	return s.activations[aid], true
 }
 
 // Activation returns an activation by AID; ErrNotFound if there is none.
@@ -368,6 +364,8 @@ func (s *Store) SetActivationStatus(ctx context.Context, aid string, status lice
 	if err := a.Usable(); err != nil {
 		return license.Activation{}, err
 	}
+	delete(s.active, codeKey{a.LicenseID, a.ComputerID})
+	s.held[a.LicenseID]--
 	a.Status = status
 	a.ReleasedAt = normTime(at)
 	s.activations[aid] = a

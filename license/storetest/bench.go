@@ -43,25 +43,23 @@ func Bench(b *testing.B, s license.Store) {
 		}
 	})
 	b.Run("ActivateNew", func(b *testing.B) {
-		// Each license takes batch activations, made while the timer is
-		// stopped.
-		const batch = 1000
-		check := func(cur license.License) error { return cur.Usable(t0) }
-		var acts []license.Activation
-		b.ReportAllocs()
-		for b.Loop() {
-			if len(acts) == 0 {
-				b.StopTimer()
-				l := mustLicense(b, s, batch)
-				for i := range batch {
-					acts = append(acts, newActivation(b, l.ID, fmt.Sprintf("bench-%d", i)))
-				}
-				b.StartTimer()
+		// Every license takes perLicense activations; all are made before
+		// the timer starts.
+		const perLicense = 1000
+		acts := make([]license.Activation, 0, b.N)
+		for len(acts) < b.N {
+			l := mustLicense(b, s, perLicense)
+			for i := 0; i < perLicense && len(acts) < b.N; i++ {
+				acts = append(acts, newActivation(b, l.ID, fmt.Sprintf("bench-%d", i)))
 			}
-			if _, existing, err := s.Activate(ctx, license.ActivateParams{Activation: acts[0], Check: check}); err != nil || existing {
+		}
+		check := func(cur license.License) error { return cur.Usable(t0) }
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			if _, existing, err := s.Activate(ctx, license.ActivateParams{Activation: acts[i], Check: check}); err != nil || existing {
 				b.Fatalf("Activate: existing %v, err %v", existing, err)
 			}
-			acts = acts[1:]
 		}
 	})
 }
