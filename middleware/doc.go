@@ -1,0 +1,58 @@
+// Package middleware is licgate's gate: net/http middleware that lets a
+// request through only while a valid activation stands behind it.
+//
+// A [Gate] reads the activation token a request carries (or the one the
+// service itself was activated with), verifies it, learns the state of its
+// activation through a cache, and either calls the next handler, with the
+// [Grant] in the request context for [FromContext], or hands an error to
+// its [ErrorHandler].
+//
+//	gate, err := middleware.New(
+//		middleware.WithKeySet(svc.KeySet()),
+//		middleware.WithStateSource(svc),
+//	)
+//	mux.Handle("/api/", gate.Handler(api))
+//	mux.Handle("/api/reports", gate.Require("reports")(reports))
+//
+// # Tokens
+//
+// The token is read from an "Authorization: Bearer" header unless options
+// say otherwise ([WithHeaderToken], [WithCookieToken], [WithStaticToken],
+// [WithTokenExtractor]). It is verified with [license.Verifier]: EdDSA
+// only, with a known key ([WithKeySet], or [WithJWKSURL] through
+// github.com/MicahParks/keyfunc/v3), the issuer of [WithIssuer], an
+// audience among [WithAudiences], within exp and nbf by the clock of
+// [WithClock]. A token that passes is remembered until its exp, or
+// [WithVerifyCacheTTL] if sooner, so a known token costs a map lookup.
+// Up to 131072 tokens are remembered; past that, tokens are verified on
+// every request.
+//
+// # State
+//
+// The state of an activation comes from a [StateSource], such as a
+// [*license.Service] in the same process, or a [RemoteStateSource], such
+// as license/status.Client asking a licgate server with the token as
+// proof. States are cached by activation ID for [WithStateTTL] (30 s by
+// default), and refusals for [WithNegativeTTL]; on a miss, one fetch per
+// activation runs however many requests wait for it. While the source
+// answers, a revoked, suspended or released activation is shut out at
+// most one TTL after the change. When the source fails, the last known
+// good state serves for [WithGracePeriod] past its TTL (0 by default, so
+// the gate fails closed), then requests fail with [ErrStateUnavailable].
+//
+// The caches are github.com/patrickmn/go-cache instances whose entries
+// carry their own expiry, checked against the gate's clock; go-cache's
+// janitor goroutine, which frees expired entries every
+// [WithCleanupInterval], lives until the Gate is garbage collected.
+//
+// # Errors
+//
+// Every refusal is an error wrapping one sentinel of this package, matched
+// with [errors.Is]. [DefaultErrorHandler] maps them in one place: 401 with
+// a WWW-Authenticate Bearer challenge for a missing, malformed, invalid or
+// expired token; 403 for a revoked, suspended, released, unknown or
+// expired activation or license, a wrong product or a missing feature;
+// 503 when the state or the keys cannot be learned. The body is an RFC
+// 9457 problem document with a stable reason; the internal detail goes
+// only to the logger of [WithLogger].
+package middleware

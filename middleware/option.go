@@ -1,0 +1,388 @@
+package middleware
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/licgate/licgate/license"
+)
+
+// Option configures a [Gate]. Options run in order after the defaults are
+// set; an invalid value makes [New] fail with an error wrapping
+// [ErrBadOption].
+type Option func(*config) error
+
+type config struct {
+	keys        *license.KeySet
+	jwksURL     string
+	jwksRefresh time.Duration
+	httpClient  *http.Client
+
+	issuer    string
+	audiences []string
+	leeway    time.Duration
+
+	source       StateSource
+	remote       RemoteStateSource
+	stateTTL     time.Duration
+	negativeTTL  time.Duration
+	grace        time.Duration
+	stateTimeout time.Duration
+	verifyTTL    time.Duration
+	cleanup      time.Duration
+
+	sources      []tokenSource
+	errorHandler ErrorHandler
+	logger       *slog.Logger
+	now          func() time.Time
+}
+
+func defaultConfig() config {
+	return config{
+		jwksRefresh:  time.Hour,
+		issuer:       "licgate",
+		stateTTL:     30 * time.Second,
+		negativeTTL:  10 * time.Second,
+		stateTimeout: 5 * time.Second,
+		verifyTTL:    time.Hour,
+		cleanup:      time.Minute,
+		errorHandler: DefaultErrorHandler,
+		now:          time.Now,
+	}
+}
+
+func badOption(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrBadOption}, args...)...)
+}
+
+// WithKeySet verifies tokens with the keys of a key set in this process,
+// typically the [license.Service]'s own. Exactly one of WithKeySet and
+// [WithJWKSURL] is required. Default: none.
+func WithKeySet(ks *license.KeySet) Option {
+	return func(c *config) error {
+		if ks == nil {
+			return badOption("nil key set")
+		}
+		c.keys = ks
+		return nil
+	}
+}
+
+// WithJWKSURL verifies tokens with the keys of a JSON Web Key Set fetched
+// from an http or https URL, such as a licgate server's
+// /.well-known/jwks.json. The set is fetched by [New] (which does not fail
+// if the server is down), refreshed in the background every
+// [WithJWKSRefresh], and fetched again, at most once a minute, when a token
+// names an unknown key ID. Call [Gate.Close] to stop the refreshing.
+// Exactly one of [WithKeySet] and WithJWKSURL is required. Default: none.
+func WithJWKSURL(rawURL string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(rawURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return badOption("JWKS URL %q is not an absolute http(s) URL", rawURL)
+		}
+		c.jwksURL = rawURL
+		return nil
+	}
+}
+
+// WithJWKSRefresh sets how often the key set of [WithJWKSURL] is fetched
+// again, at least one minute. Default: 1 hour.
+func WithJWKSRefresh(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Minute {
+			return badOption("JWKS refresh %v under one minute", d)
+		}
+		c.jwksRefresh = d
+		return nil
+	}
+}
+
+// WithHTTPClient sets the client that fetches the key set of
+// [WithJWKSURL]. The gate reads at most 1 MiB of a response. Default: a
+// client with a 10-second timeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return badOption("nil HTTP client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithIssuer sets the iss claim tokens must carry: the issuer the
+// license server was configured with. Default: "licgate", the default of
+// [license.WithIssuer].
+func WithIssuer(iss string) Option {
+	return func(c *config) error {
+		if iss == "" {
+			return badOption("empty issuer")
+		}
+		c.issuer = iss
+		return nil
+	}
+}
+
+// WithAudiences sets the products whose activations the gate accepts: a
+// token must name one of them as its audience, or it is invalid (401), and
+// the activation's license must be for one of them, or the request is
+// refused with [ErrWrongProduct] (403). Default: any product.
+func WithAudiences(products ...string) Option {
+	return func(c *config) error {
+		for _, p := range products {
+			if p == "" {
+				return badOption("empty product ID")
+			}
+		}
+		c.audiences = append([]string(nil), products...)
+		return nil
+	}
+}
+
+// WithLeeway sets the clock skew tolerated on a token's exp and nbf, up to
+// five minutes. Default: 0.
+func WithLeeway(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 || d > 5*time.Minute {
+			return badOption("leeway %v out of range 0..5m", d)
+		}
+		c.leeway = d
+		return nil
+	}
+}
+
+// WithStateSource sets where the gate learns the state of an activation
+// when the source needs no proof of possession, such as a
+// [*license.Service] in this process. Exactly one of WithStateSource and
+// [WithRemoteStateSource] is required. Default: none.
+func WithStateSource(s StateSource) Option {
+	return func(c *config) error {
+		if s == nil {
+			return badOption("nil state source")
+		}
+		c.source = s
+		return nil
+	}
+}
+
+// WithRemoteStateSource sets where the gate learns the state of an
+// activation when the source wants the activation token as proof of
+// possession, such as a licgate status endpoint through a
+// license/status.Client. Exactly one of [WithStateSource] and
+// WithRemoteStateSource is required. Default: none.
+func WithRemoteStateSource(s RemoteStateSource) Option {
+	return func(c *config) error {
+		if s == nil {
+			return badOption("nil remote state source")
+		}
+		c.remote = s
+		return nil
+	}
+}
+
+// WithStateTTL sets how long a state that lets requests through is used
+// before the source is asked again, between one second and one day. A
+// revoked or suspended activation is shut out on every replica at most
+// this long after the change, while the source answers. Default: 30 seconds.
+func WithStateTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Second || d > 24*time.Hour {
+			return badOption("state TTL %v out of range 1s..24h", d)
+		}
+		c.stateTTL = d
+		return nil
+	}
+}
+
+// WithNegativeTTL sets how long a state that refuses requests (an unknown,
+// revoked, suspended or released activation) is used before the source is
+// asked again, and how long the gate waits after a failed fetch before it
+// asks again while it serves a last known good state; between one second
+// and one day. Default: 10 seconds.
+func WithNegativeTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Second || d > 24*time.Hour {
+			return badOption("negative TTL %v out of range 1s..24h", d)
+		}
+		c.negativeTTL = d
+		return nil
+	}
+}
+
+// WithGracePeriod sets how long past its TTL the last known state of an
+// activation is still used while the source fails (errors other than not
+// found, or times out). Once it ends, requests fail with
+// [ErrStateUnavailable] (503) until the source answers again. Zero fails
+// closed at once; at most 30 days. Default: 0.
+func WithGracePeriod(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 || d > 30*24*time.Hour {
+			return badOption("grace period %v out of range 0..720h", d)
+		}
+		c.grace = d
+		return nil
+	}
+}
+
+// WithStateTimeout bounds one fetch of a state from the source, between
+// 100 milliseconds and one minute. The fetch is shared by every request
+// waiting for the same activation and is not cancelled when one of them
+// goes away. Default: 5 seconds.
+func WithStateTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 100*time.Millisecond || d > time.Minute {
+			return badOption("state timeout %v out of range 100ms..1m", d)
+		}
+		c.stateTimeout = d
+		return nil
+	}
+}
+
+// WithVerifyCacheTTL bounds how long a verified token is remembered, so
+// that it is not verified again on every request; an entry never outlives
+// the token's exp. Zero verifies every request. Default: 1 hour.
+func WithVerifyCacheTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return badOption("negative verify cache TTL")
+		}
+		c.verifyTTL = d
+		return nil
+	}
+}
+
+// WithCleanupInterval sets how often expired cache entries are removed
+// from memory, between one second and one hour. The removal runs on a
+// goroutine of github.com/patrickmn/go-cache that lives until the [Gate] is
+// garbage collected. Default: 1 minute.
+func WithCleanupInterval(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Second || d > time.Hour {
+			return badOption("cleanup interval %v out of range 1s..1h", d)
+		}
+		c.cleanup = d
+		return nil
+	}
+}
+
+// WithBearerToken reads the token from an "Authorization: Bearer" header
+// (RFC 6750). Token options add places to look, tried in the order given;
+// the first that holds a token wins, and a malformed one ends the search.
+// Default: when no token option is given, the bearer header alone.
+func WithBearerToken() Option {
+	return func(c *config) error {
+		c.sources = append(c.sources, tokenSource{kind: fromBearer})
+		return nil
+	}
+}
+
+// WithHeaderToken reads the token whole from the named header, for example
+// "X-Activation-Token". Default: when no token option is given, the bearer
+// header alone (see [WithBearerToken]).
+func WithHeaderToken(name string) Option {
+	return func(c *config) error {
+		if !validName(name) {
+			return badOption("header name %q", name)
+		}
+		c.sources = append(c.sources, tokenSource{kind: fromHeader, name: textproto.CanonicalMIMEHeaderKey(name)})
+		return nil
+	}
+}
+
+// WithCookieToken reads the token from the named cookie. Default: when no
+// token option is given, the bearer header alone (see [WithBearerToken]).
+func WithCookieToken(name string) Option {
+	return func(c *config) error {
+		if !validName(name) {
+			return badOption("cookie name %q", name)
+		}
+		c.sources = append(c.sources, tokenSource{kind: fromCookie, name: name})
+		return nil
+	}
+}
+
+// WithStaticToken uses one token for every request: the service's own
+// activation token, for a service that gates itself. Default: when no
+// token option is given, the bearer header alone (see [WithBearerToken]).
+func WithStaticToken(token string) Option {
+	return func(c *config) error {
+		tok, err := checkToken(trimSpace(token))
+		if err != nil || !wellFormed(tok) {
+			return badOption("static token is not a compact JWS")
+		}
+		c.sources = append(c.sources, tokenSource{kind: fromStatic, name: tok})
+		return nil
+	}
+}
+
+// WithTokenExtractor adds a function that finds the token of a request.
+// Default: when no token option is given, the bearer header alone (see
+// [WithBearerToken]).
+func WithTokenExtractor(fn TokenExtractor) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return badOption("nil token extractor")
+		}
+		c.sources = append(c.sources, tokenSource{kind: fromFunc, fn: fn})
+		return nil
+	}
+}
+
+// WithErrorHandler sets what answers a refused request. Default:
+// [DefaultErrorHandler].
+func WithErrorHandler(h ErrorHandler) Option {
+	return func(c *config) error {
+		if h == nil {
+			return badOption("nil error handler")
+		}
+		c.errorHandler = h
+		return nil
+	}
+}
+
+// WithLogger sets where the gate reports refusals (at debug level), state
+// source failures (warn) and key set fetch failures (warn), with their
+// internal detail. Default: nil, silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// WithClock sets the source of the current time for every expiry decision:
+// token exp and nbf, cache entries, grace periods and license expiry.
+// Default: time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return badOption("nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// validName reports whether s is a non-empty HTTP token (RFC 9110 §5.6.2),
+// as header and cookie names must be.
+func validName(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,48 @@
+package middleware
+
+import (
+	"context"
+
+	"github.com/licgate/licgate/license"
+)
+
+// StateSource tells the gate the current state of an activation when it
+// needs no proof of possession. [*license.Service] satisfies it.
+// ActivationState returns an error matching [license.ErrNotFound] for an
+// activation it does not know; any other error is a failure of the source,
+// which the gate rides out with the last known state for the grace period.
+type StateSource interface {
+	ActivationState(ctx context.Context, aid string) (license.State, error)
+}
+
+// RemoteStateSource tells the gate the current state of an activation when
+// the source wants proof that the caller holds a token of that activation,
+// such as a licgate status endpoint reached through a
+// license/status.Client. token is a token the gate has verified whose
+// subject is aid. Errors are read as for [StateSource].
+type RemoteStateSource interface {
+	ActivationState(ctx context.Context, aid, token string) (license.State, error)
+}
+
+// fetcher is the one shape the gate calls either source through.
+type fetcher interface {
+	fetch(ctx context.Context, aid, token string) (license.State, error)
+}
+
+type localFetcher struct{ s StateSource }
+
+func (f localFetcher) fetch(ctx context.Context, aid, _ string) (license.State, error) {
+	return f.s.ActivationState(ctx, aid)
+}
+
+type remoteFetcher struct{ s RemoteStateSource }
+
+func (f remoteFetcher) fetch(ctx context.Context, aid, token string) (license.State, error) {
+	return f.s.ActivationState(ctx, aid, token)
+}
+
+var (
+	_ StateSource = (*license.Service)(nil)
+	_ fetcher     = localFetcher{}
+	_ fetcher     = remoteFetcher{}
+)
