@@ -175,6 +175,7 @@ func decodeAttributes(s string) ([]license.Attribute, error) {
 const (
 	pgUniqueViolation      = "23505"
 	pgForeignKeyViolation  = "23503"
+	sqliteBusy             = 5    // SQLITE_BUSY
 	sqliteConstraintFK     = 787  // SQLITE_CONSTRAINT_FOREIGNKEY
 	sqliteConstraintPK     = 1555 // SQLITE_CONSTRAINT_PRIMARYKEY
 	sqliteConstraintUnique = 2067 // SQLITE_CONSTRAINT_UNIQUE
@@ -203,6 +204,14 @@ func isForeignKeyViolation(err error) bool {
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "violates foreign key constraint")
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY, extended or not.
+func isBusy(err error) bool {
+	if code, ok := sqliteCode(err); ok {
+		return code&0xff == sqliteBusy
+	}
+	return strings.Contains(err.Error(), "SQLITE_BUSY")
 }
 
 func sqlState(err error) (string, bool) {

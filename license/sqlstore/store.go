@@ -94,7 +94,7 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 // foreign keys, as those of [SQLiteDSN] do. (Whether its transactions are
 // immediate cannot be read back.)
 func checkSQLite(ctx context.Context, db *sql.DB) error {
-	conn, err := db.Conn(ctx)
+	conn, err := connectSQLite(ctx, db)
 	if err != nil {
 		return fmt.Errorf("sqlstore: %w", err)
 	}
@@ -110,6 +110,28 @@ func checkSQLite(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("%w: busy_timeout %d ms, foreign_keys %d", ErrSQLiteSettings, timeout, fk)
 	}
 	return nil
+}
+
+// connectSQLite returns a connection of db, retrying while it fails with
+// SQLITE_BUSY. Processes that open a new database file together all switch
+// it to WAL, and SQLite answers all but one with SQLITE_BUSY without waiting
+// out the busy timeout; once the file is in WAL mode, connections open
+// without that.
+func connectSQLite(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
+	const tries, pause = 50, 100 * time.Millisecond
+	for i := 1; ; i++ {
+		conn, err := db.Conn(ctx)
+		if err == nil || i == tries || !isBusy(err) {
+			return conn, err
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // Dialect returns the dialect the store speaks.
@@ -403,7 +425,11 @@ func (s *Store) Activate(ctx context.Context, p license.ActivateParams) (license
 			return err
 		}
 		if p.Check != nil {
-			if err := p.Check(l); err != nil {
+			// A copy: what Check does to it must not reach the row.
+			c := l
+			c.Features = append([]string(nil), l.Features...)
+			c.Properties = append([]license.Property(nil), l.Properties...)
+			if err := p.Check(c); err != nil {
 				checkErr = err
 				return err
 			}

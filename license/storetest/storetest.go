@@ -1003,6 +1003,19 @@ func testCopies(t *testing.T, s license.Store) {
 	})
 	mustNil(t, "Activate", err)
 	checkLicense("License after a Check that changed its slices")
+	change := []license.PropertyChange{{Property: license.Property{Category: "c", Name: "m", Value: "w", Type: license.PropertyString}}}
+	_, _, err = s.Activate(ctx, license.ActivateParams{
+		Activation: newActivation(t, want.ID, "pc-1"),
+		Check: func(cur license.License) error {
+			cur.Features[0] = "changed"
+			cur.Properties[0].Value = "changed"
+			return nil
+		},
+		Properties: change,
+	})
+	mustNil(t, "Activate with properties", err)
+	mustNil(t, "ApplyPropertyChanges", license.ApplyPropertyChanges(&want, change, t0))
+	checkLicense("License after properties and a Check that changed its slices")
 	a.Attributes[0].Value = "changed"
 	ga.Attributes[0].Value = "changed"
 	ga, err = s.Activation(ctx, a.AID)
