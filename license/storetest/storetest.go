@@ -821,27 +821,24 @@ func testSession(t *testing.T, s license.Store) {
 
 	tests := []struct {
 		name string
-		hash []byte
+		sess license.Session // the session touched, by its hash
 		now  time.Time
 		want time.Time // the new expiry; zero for ErrNotFound
 	}{
-		{"touch", sess.IDHash, t0.Add(10 * time.Minute), t0.Add(40 * time.Minute)},
-		{"touch in the new window", sess.IDHash, t0.Add(39 * time.Minute), t0.Add(69 * time.Minute)},
-		{"touch at expiry", sess.IDHash, t0.Add(69 * time.Minute), time.Time{}},
-		{"touch the other", vendor.IDHash, t0, t0.Add(30 * time.Minute)},
-		{"touch missing", sessionHash(3), t0, time.Time{}},
+		{"touch", sess, t0.Add(10 * time.Minute), t0.Add(40 * time.Minute)},
+		{"touch in the new window", sess, t0.Add(39 * time.Minute), t0.Add(69 * time.Minute)},
+		{"touch at expiry", sess, t0.Add(69 * time.Minute), time.Time{}},
+		{"touch the other", vendor, t0, t0.Add(30 * time.Minute)},
+		{"touch missing", license.Session{IDHash: sessionHash(3)}, t0, time.Time{}},
 	}
 	for _, tt := range tests {
-		got, err := s.TouchSession(ctx, tt.hash, tt.now, 30*time.Minute)
+		got, err := s.TouchSession(ctx, tt.sess.IDHash, tt.now, 30*time.Minute)
 		if tt.want.IsZero() {
 			wantErr(t, "TouchSession "+tt.name, err, license.ErrNotFound)
 			continue
 		}
 		mustNil(t, "TouchSession "+tt.name, err)
-		want := sess
-		if tt.hash[0] == vendor.IDHash[0] {
-			want = vendor
-		}
+		want := tt.sess
 		want.ExpiresAt = tt.want
 		equal(t, "TouchSession "+tt.name, got, want)
 	}
