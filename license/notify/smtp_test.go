@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licgate/licgate/internal/smtptest"
 	"github.com/licgate/licgate/license"
 )
 
@@ -36,7 +37,7 @@ func testMessage() license.Message {
 // newTestSMTP returns a notifier for rawURL that trusts the test certificate.
 func newTestSMTP(t *testing.T, rawURL string, opts ...SMTPOption) *SMTP {
 	t.Helper()
-	_, clientTLS := serverTLS(t)
+	_, clientTLS := smtptest.TestTLS(t)
 	s, err := NewSMTP(rawURL, "Acme Licensing <licenses@acme.example>",
 		append([]SMTPOption{WithTLSConfig(clientTLS), WithTimeout(5 * time.Second), WithHelloName("client.acme.example")}, opts...)...)
 	if err != nil {
@@ -140,43 +141,43 @@ func checkMessage(t *testing.T, p parsedMessage, m license.Message) {
 
 func TestSMTPDelivers(t *testing.T) {
 	t.Parallel()
-	srvTLS, _ := serverTLS(t)
+	srvTLS, _ := smtptest.TestTLS(t)
 	secret := "p@ss:w/rd%é"
 	tests := []struct {
 		name     string
-		srv      serverConfig
+		srv      smtptest.Config
 		scheme   string
 		creds    bool
 		msg      func(*license.Message)
 		wantTLS  bool
 		wantAuth string // the AUTH mechanism the client must use
 	}{
-		{name: "loopback without TLS", srv: serverConfig{}, scheme: "smtp"},
-		{name: "loopback HELO fallback", srv: serverConfig{noEHLO: true}, scheme: "smtp"},
-		{name: "STARTTLS used when offered", srv: serverConfig{tlsConfig: srvTLS}, scheme: "smtp", wantTLS: true},
+		{name: "loopback without TLS", srv: smtptest.Config{}, scheme: "smtp"},
+		{name: "loopback HELO fallback", srv: smtptest.Config{NoEHLO: true}, scheme: "smtp"},
+		{name: "STARTTLS used when offered", srv: smtptest.Config{TLS: srvTLS}, scheme: "smtp", wantTLS: true},
 		{
 			name:   "STARTTLS then AUTH PLAIN",
-			srv:    serverConfig{tlsConfig: srvTLS, authMechs: "LOGIN PLAIN CRAM-MD5", requireAuth: true},
+			srv:    smtptest.Config{TLS: srvTLS, AuthMechs: "LOGIN PLAIN CRAM-MD5", RequireAuth: true},
 			scheme: "smtp", creds: true, wantTLS: true, wantAuth: "PLAIN",
 		},
 		{
 			name:   "STARTTLS then AUTH LOGIN",
-			srv:    serverConfig{tlsConfig: srvTLS, authMechs: "LOGIN", requireAuth: true},
+			srv:    smtptest.Config{TLS: srvTLS, AuthMechs: "LOGIN", RequireAuth: true},
 			scheme: "smtp", creds: true, wantTLS: true, wantAuth: "LOGIN",
 		},
 		{
 			name:   "AUTH in the clear to loopback",
-			srv:    serverConfig{authMechs: "PLAIN", requireAuth: true},
+			srv:    smtptest.Config{AuthMechs: "PLAIN", RequireAuth: true},
 			scheme: "smtp", creds: true, wantAuth: "PLAIN",
 		},
 		{
 			name:   "implicit TLS",
-			srv:    serverConfig{tlsConfig: srvTLS, implicitTLS: true, authMechs: "PLAIN", requireAuth: true},
+			srv:    smtptest.Config{TLS: srvTLS, ImplicitTLS: true, AuthMechs: "PLAIN", RequireAuth: true},
 			scheme: "smtps", creds: true, wantTLS: true, wantAuth: "PLAIN",
 		},
 		{
 			name:   "non-ASCII names",
-			srv:    serverConfig{tlsConfig: srvTLS},
+			srv:    smtptest.Config{TLS: srvTLS},
 			scheme: "smtp", wantTLS: true,
 			msg: func(m *license.Message) {
 				m.Name, m.Product.Name, m.To = "Jürgen Müller, Jr.", "Café Éditeur ✓", "jurgen@example.de"
@@ -184,7 +185,7 @@ func TestSMTPDelivers(t *testing.T) {
 		},
 		{
 			name:   "hours, no name",
-			srv:    serverConfig{},
+			srv:    smtptest.Config{},
 			scheme: "smtp",
 			msg:    func(m *license.Message) { m.Name, m.TTL = "", 2*time.Hour },
 		},
@@ -192,7 +193,7 @@ func TestSMTPDelivers(t *testing.T) {
 			// A product name of dots puts a dot at the start of a
 			// quoted-printable line, which must survive dot-stuffing.
 			name:   "dot-stuffing",
-			srv:    serverConfig{},
+			srv:    smtptest.Config{},
 			scheme: "smtp",
 			msg:    func(m *license.Message) { m.Product.Name = strings.Repeat(".", 150) },
 		},
@@ -200,14 +201,14 @@ func TestSMTPDelivers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := &smtpServer{serverConfig: tt.srv}
+			srv := &smtptest.Server{Config: tt.srv}
 			if tt.creds {
-				srv.user, srv.pass = "user@acme.example", secret
+				srv.User, srv.Pass = "user@acme.example", secret
 			}
-			addr := srv.start(t)
+			addr := srv.Start(t)
 			u := &url.URL{Scheme: tt.scheme, Host: addr}
 			if tt.creds {
-				u.User = url.UserPassword(srv.user, srv.pass)
+				u.User = url.UserPassword(srv.User, srv.Pass)
 			}
 			m := testMessage()
 			if tt.msg != nil {
@@ -216,30 +217,30 @@ func TestSMTPDelivers(t *testing.T) {
 			if err := newTestSMTP(t, u.String()).Notify(t.Context(), m); err != nil {
 				t.Fatalf("Notify: %v", err)
 			}
-			got := srv.messages()
+			got := srv.Messages()
 			if len(got) != 1 {
 				t.Fatalf("server received %d messages, want 1", len(got))
 			}
 			r := got[0]
-			if r.from != "licenses@acme.example" || len(r.to) != 1 || r.to[0] != m.To {
-				t.Errorf("envelope from %q to %q, want licenses@acme.example to %q", r.from, r.to, m.To)
+			if r.From != "licenses@acme.example" || len(r.To) != 1 || r.To[0] != m.To {
+				t.Errorf("envelope from %q to %q, want licenses@acme.example to %q", r.From, r.To, m.To)
 			}
-			if r.tls != tt.wantTLS {
-				t.Errorf("TLS at MAIL = %v, want %v", r.tls, tt.wantTLS)
+			if r.TLS != tt.wantTLS {
+				t.Errorf("TLS at MAIL = %v, want %v", r.TLS, tt.wantTLS)
 			}
-			if tt.creds && r.authed != srv.user {
-				t.Errorf("authenticated as %q, want %q", r.authed, srv.user)
+			if tt.creds && r.Authed != srv.User {
+				t.Errorf("authenticated as %q, want %q", r.Authed, srv.User)
 			}
 			var auths []string
-			for _, c := range srv.commands() {
-				if v, _, _ := strings.Cut(c.line, " "); strings.EqualFold(v, "AUTH") {
-					auths = append(auths, c.line)
-					if c.tls != tt.wantTLS {
-						t.Errorf("AUTH under TLS = %v, want %v", c.tls, tt.wantTLS)
+			for _, c := range srv.Commands() {
+				if v, _, _ := strings.Cut(c.Line, " "); strings.EqualFold(v, "AUTH") {
+					auths = append(auths, c.Line)
+					if c.TLS != tt.wantTLS {
+						t.Errorf("AUTH under TLS = %v, want %v", c.TLS, tt.wantTLS)
 					}
 				}
-				if strings.Contains(c.line, secret) {
-					t.Errorf("password sent as plain text: %q", c.line)
+				if strings.Contains(c.Line, secret) {
+					t.Errorf("password sent as plain text: %q", c.Line)
 				}
 			}
 			switch {
@@ -248,7 +249,7 @@ func TestSMTPDelivers(t *testing.T) {
 			case tt.wantAuth != "" && (len(auths) != 1 || !strings.HasPrefix(auths[0], "AUTH "+tt.wantAuth)):
 				t.Errorf("AUTH commands %q, want one AUTH %s", auths, tt.wantAuth)
 			}
-			checkMessage(t, parseReceived(t, r.data), m)
+			checkMessage(t, parseReceived(t, r.Data), m)
 		})
 	}
 }
@@ -257,26 +258,26 @@ func TestSMTPDelivers(t *testing.T) {
 // the URL names mail.example.com, the dialler reaches the test server.
 func TestSMTPRemoteHost(t *testing.T) {
 	t.Parallel()
-	srvTLS, _ := serverTLS(t)
+	srvTLS, _ := smtptest.TestTLS(t)
 	tests := []struct {
 		name    string
-		srv     serverConfig
+		srv     smtptest.Config
 		trust   bool // trust the test certificate
 		wantErr error
 		wantTLS bool
 	}{
-		{name: "no STARTTLS", srv: serverConfig{authMechs: "PLAIN LOGIN"}, trust: true, wantErr: ErrInsecure},
-		{name: "no STARTTLS, HELO only", srv: serverConfig{noEHLO: true, authMechs: "PLAIN"}, trust: true, wantErr: ErrInsecure},
-		{name: "STARTTLS with an untrusted certificate", srv: serverConfig{tlsConfig: srvTLS, authMechs: "PLAIN"}},
-		{name: "STARTTLS", srv: serverConfig{tlsConfig: srvTLS, authMechs: "PLAIN", requireAuth: true}, trust: true, wantTLS: true},
-		{name: "STARTTLS, no AUTH offered", srv: serverConfig{tlsConfig: srvTLS}, trust: true, wantErr: ErrAuthUnsupported},
+		{name: "no STARTTLS", srv: smtptest.Config{AuthMechs: "PLAIN LOGIN"}, trust: true, wantErr: ErrInsecure},
+		{name: "no STARTTLS, HELO only", srv: smtptest.Config{NoEHLO: true, AuthMechs: "PLAIN"}, trust: true, wantErr: ErrInsecure},
+		{name: "STARTTLS with an untrusted certificate", srv: smtptest.Config{TLS: srvTLS, AuthMechs: "PLAIN"}},
+		{name: "STARTTLS", srv: smtptest.Config{TLS: srvTLS, AuthMechs: "PLAIN", RequireAuth: true}, trust: true, wantTLS: true},
+		{name: "STARTTLS, no AUTH offered", srv: smtptest.Config{TLS: srvTLS}, trust: true, wantErr: ErrAuthUnsupported},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := &smtpServer{serverConfig: tt.srv}
-			srv.user, srv.pass = "user", "hunter22"
-			addr := srv.start(t)
+			srv := &smtptest.Server{Config: tt.srv}
+			srv.User, srv.Pass = "user", "hunter22"
+			addr := srv.Start(t)
 			_, port, _ := net.SplitHostPort(addr)
 			raw := "smtp://user:hunter22@mail.example.com:" + port
 			var s *SMTP
@@ -301,25 +302,25 @@ func TestSMTPRemoteHost(t *testing.T) {
 			if err != nil && strings.Contains(err.Error(), "hunter22") {
 				t.Errorf("error %q holds the password", err)
 			}
-			for _, c := range srv.commands() {
-				verb, _, _ := strings.Cut(strings.ToUpper(c.line), " ")
+			for _, c := range srv.Commands() {
+				verb, _, _ := strings.Cut(strings.ToUpper(c.Line), " ")
 				switch verb {
 				case "EHLO", "HELO", "STARTTLS", "QUIT":
 				default:
-					if !c.tls {
-						t.Errorf("%q sent before TLS", c.line)
+					if !c.TLS {
+						t.Errorf("%q sent before TLS", c.Line)
 					}
 				}
-				if strings.Contains(c.line, "hunter22") {
-					t.Errorf("password sent as plain text: %q", c.line)
+				if strings.Contains(c.Line, "hunter22") {
+					t.Errorf("password sent as plain text: %q", c.Line)
 				}
 			}
-			got := srv.messages()
+			got := srv.Messages()
 			if wantN := map[bool]int{true: 1}[tt.wantTLS]; len(got) != wantN {
 				t.Fatalf("server received %d messages, want %d", len(got), wantN)
 			}
-			if tt.wantTLS && (!got[0].tls || got[0].authed != "user") {
-				t.Errorf("message TLS %v, authenticated as %q; want TLS as user", got[0].tls, got[0].authed)
+			if tt.wantTLS && (!got[0].TLS || got[0].Authed != "user") {
+				t.Errorf("message TLS %v, authenticated as %q; want TLS as user", got[0].TLS, got[0].Authed)
 			}
 		})
 	}
@@ -398,8 +399,8 @@ func TestPickAuth(t *testing.T) {
 
 func TestSMTPHeaderInjection(t *testing.T) {
 	t.Parallel()
-	srv := &smtpServer{}
-	addr := srv.start(t)
+	srv := &smtptest.Server{}
+	addr := srv.Start(t)
 	s := newTestSMTP(t, "smtp://"+addr)
 	tests := []struct {
 		name string
@@ -420,7 +421,7 @@ func TestSMTPHeaderInjection(t *testing.T) {
 	if _, err := NewSMTP("smtp://localhost", "Acme\r\nBcc: all@example.com <x@acme.example>"); !errors.Is(err, ErrHeaderInjection) || !errors.Is(err, ErrBadAddress) {
 		t.Errorf("NewSMTP with CRLF in from: %v, want ErrBadAddress and ErrHeaderInjection", err)
 	}
-	if n := len(srv.commands()); n != 0 {
+	if n := len(srv.Commands()); n != 0 {
 		t.Errorf("server got %d commands; a bad message must not be sent", n)
 	}
 }
@@ -449,9 +450,9 @@ func TestSMTPBadMessage(t *testing.T) {
 
 func TestSMTPServerErrors(t *testing.T) {
 	t.Parallel()
-	srvTLS, _ := serverTLS(t)
-	srv := &smtpServer{serverConfig: serverConfig{tlsConfig: srvTLS, authMechs: "PLAIN", requireAuth: true, user: "user", pass: "right"}}
-	addr := srv.start(t)
+	srvTLS, _ := smtptest.TestTLS(t)
+	srv := &smtptest.Server{Config: smtptest.Config{TLS: srvTLS, AuthMechs: "PLAIN", RequireAuth: true, User: "user", Pass: "right"}}
+	addr := srv.Start(t)
 	// Wrong password: the server's 535 comes back, the password does not.
 	err := newTestSMTP(t, "smtp://user:wrong-password@"+addr).Notify(t.Context(), testMessage())
 	if err == nil || !strings.Contains(err.Error(), "535") || strings.Contains(err.Error(), "wrong-password") {
@@ -462,7 +463,7 @@ func TestSMTPServerErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "530") {
 		t.Errorf("Notify without credentials: %v, want a 530 error", err)
 	}
-	if n := len(srv.messages()); n != 0 {
+	if n := len(srv.Messages()); n != 0 {
 		t.Errorf("server accepted %d messages, want 0", n)
 	}
 }
@@ -471,9 +472,9 @@ func TestSMTPServerErrors(t *testing.T) {
 // certificate works without configuration, over TLS.
 func TestSMTPLoopbackSelfSigned(t *testing.T) {
 	t.Parallel()
-	srvTLS, _ := serverTLS(t)
-	srv := &smtpServer{serverConfig: serverConfig{tlsConfig: srvTLS}}
-	addr := srv.start(t)
+	srvTLS, _ := smtptest.TestTLS(t)
+	srv := &smtptest.Server{Config: smtptest.Config{TLS: srvTLS}}
+	addr := srv.Start(t)
 	s, err := NewSMTP("smtp://"+addr, "licenses@acme.example", WithTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -481,7 +482,7 @@ func TestSMTPLoopbackSelfSigned(t *testing.T) {
 	if err := s.Notify(t.Context(), testMessage()); err != nil {
 		t.Fatalf("Notify to a loopback relay with a self-signed certificate: %v", err)
 	}
-	if n := len(srv.messages()); n != 1 {
+	if n := len(srv.Messages()); n != 1 {
 		t.Fatalf("server received %d messages, want 1", n)
 	}
 }
@@ -490,9 +491,9 @@ func TestSMTPLoopbackSelfSigned(t *testing.T) {
 // plain-text session, even to a loopback server.
 func TestSMTPNoFallback(t *testing.T) {
 	t.Parallel()
-	srvTLS, _ := serverTLS(t)
-	srv := &smtpServer{serverConfig: serverConfig{tlsConfig: srvTLS}}
-	addr := srv.start(t)
+	srvTLS, _ := smtptest.TestTLS(t)
+	srv := &smtptest.Server{Config: smtptest.Config{TLS: srvTLS}}
+	addr := srv.Start(t)
 	// A TLS config of its own makes the notifier verify even on loopback;
 	// the system roots do not know the test certificate.
 	s, err := NewSMTP("smtp://"+addr, "licenses@acme.example", WithTimeout(5*time.Second), WithTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
@@ -502,18 +503,18 @@ func TestSMTPNoFallback(t *testing.T) {
 	if err := s.Notify(t.Context(), testMessage()); err == nil {
 		t.Fatal("Notify trusted an unknown certificate")
 	}
-	for _, c := range srv.commands() {
-		if verb, _, _ := strings.Cut(c.line, " "); verb != "EHLO" && verb != "STARTTLS" {
-			t.Errorf("%q sent after a failed STARTTLS", c.line)
+	for _, c := range srv.Commands() {
+		if verb, _, _ := strings.Cut(c.Line, " "); verb != "EHLO" && verb != "STARTTLS" {
+			t.Errorf("%q sent after a failed STARTTLS", c.Line)
 		}
 	}
 }
 
 func TestSMTPConcurrent(t *testing.T) {
 	t.Parallel()
-	srvTLS, _ := serverTLS(t)
-	srv := &smtpServer{serverConfig: serverConfig{tlsConfig: srvTLS, authMechs: "PLAIN", user: "u", pass: "p"}}
-	addr := srv.start(t)
+	srvTLS, _ := smtptest.TestTLS(t)
+	srv := &smtptest.Server{Config: smtptest.Config{TLS: srvTLS, AuthMechs: "PLAIN", User: "u", Pass: "p"}}
+	addr := srv.Start(t)
 	s := newTestSMTP(t, "smtp://u:p@"+addr)
 	const n = 8
 	errs := make(chan error, n)
@@ -525,15 +526,15 @@ func TestSMTPConcurrent(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if got := len(srv.messages()); got != n {
+	if got := len(srv.Messages()); got != n {
 		t.Errorf("server received %d messages, want %d", got, n)
 	}
 }
 
 func TestSMTPContext(t *testing.T) {
 	t.Parallel()
-	srv := &smtpServer{serverConfig: serverConfig{silent: true}}
-	addr := srv.start(t)
+	srv := &smtptest.Server{Config: smtptest.Config{Silent: true}}
+	addr := srv.Start(t)
 	tests := []struct {
 		name    string
 		opts    []SMTPOption
