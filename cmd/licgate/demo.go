@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/licgate/licgate/license"
+)
+
+// seedDemo creates a demo product and license if the store has no product,
+// and prints how to try them.
+func seedDemo(ctx context.Context, svc *license.Service, addr string, w io.Writer) error {
+	ps, err := svc.Products(ctx)
+	if err != nil || len(ps) > 0 {
+		return err
+	}
+	p, err := svc.CreateProduct(ctx, license.Product{ID: "demo", Name: "Demo Product", Major: 1, Minor: 0})
+	if err != nil {
+		return err
+	}
+	l, err := svc.CreateLicense(ctx, license.NewLicense{
+		ProductID: p.ID,
+		Customer:  license.Customer{Email: "demo@example.com", Name: "Demo Customer", Company: "Example Corp"},
+		Seats:     3,
+		Features:  []string{"reports", "export"},
+	})
+	if err != nil {
+		return err
+	}
+	base := "http://" + addr
+	fmt.Fprintf(w, `licgate: seeded a demo product %q and a 3-seat license for %s
+  license ID (EMS product key): %s
+  activation key:               %s
+Try it:
+  # activate by activation key
+  curl '%s/qlm/qlmservice.asmx/ValidateLicenseHttp?is_avkey=%s&is_pcid=my-pc'
+  # or by email: ask for a code (it appears in this server's log), then activate with it
+  curl '%s/qlm/qlmservice.asmx/RequestAuthorizationCodeForActivationHttp?is_email=demo@example.com&is_pcid=my-pc&is_productid=demo&is_majorversion=1&is_minorverson=0'
+  curl '%s/qlm/qlmservice.asmx/ActivateKeyByAuthorizationCodeHttp?is_authcode=CODE&is_pcid=my-pc&is_productid=demo&is_majorversion=1'
+`, p.ID, l.Email, l.ID, l.Key, base, l.Key, base, base)
+	return nil
+}

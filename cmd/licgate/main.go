@@ -1,0 +1,76 @@
+// Command licgate is the bundled license server and its admin CLI.
+//
+//	licgate [serve] [flags]        serve QLM, EMS, JWKS and the demo gate
+//	licgate product add …          create a product
+//	licgate license add …          create a license
+//	licgate activation list …      list activations
+//	licgate activation revoke …    revoke an activation
+//
+// Every flag can also be set by an environment variable named LICGATE_ and
+// the flag in upper case with dashes as underscores (-mail-from is
+// LICGATE_MAIL_FROM); a flag on the command line wins.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(Run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Run executes the command line args and returns the process exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd, rest := "serve", args
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, rest = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, rest, stdout, stderr)
+	case "product", "license", "activation":
+		err = admin(ctx, cmd, rest, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		err = usageError("unknown command %q", cmd)
+	}
+	if err == nil {
+		return 0
+	}
+	if err == errHelp {
+		return 0
+	}
+	fmt.Fprintln(stderr, "licgate:", err)
+	if _, ok := err.(usageErr); ok {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	return 1
+}
+
+const usage = `usage:
+  licgate [serve] [-addr 127.0.0.1:8080] [-data ./licgate-data] [-db DSN] [-smtp URL] [-mail-from ADDR]
+                  [-sms-url URL] [-sms-from NUMBER] [-demo=true] …
+  licgate product add -id ID -name NAME [-major N] [-minor N]
+  licgate license add -product ID -email EMAIL [-phone P] [-name N] [-company C] [-seats N]
+                      [-expires YYYY-MM-DD] [-features a,b]
+  licgate activation list [-license ID]
+  licgate activation revoke -aid AID
+Every command takes -data and -db. Run "licgate COMMAND -h" for its flags.
+`
+
+type usageErr struct{ msg string }
+
+func (e usageErr) Error() string { return e.msg }
+
+func usageError(format string, args ...any) error { return usageErr{fmt.Sprintf(format, args...)} }

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"mime/quotedprintable"
+	"net"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/licgate/licgate/internal/smtptest"
+	"github.com/licgate/licgate/license"
+)
+
+// cli runs one admin command and decodes its JSON output into v.
+func cli(t *testing.T, v any, args ...string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if code := Run(context.Background(), args, &out, &errOut); code != 0 {
+		t.Fatalf("licgate %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
+	}
+	if err := json.Unmarshal(out.Bytes(), v); err != nil {
+		t.Fatalf("licgate %s printed %q: %v", strings.Join(args, " "), out.String(), err)
+	}
+}
+
+// startServer runs licgate serve with args on a free loopback port and
+// returns its base URL; the server stops when the test ends.
+func startServer(t *testing.T, args ...string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var logs syncBuffer
+	go func() { done <- Run(ctx, append([]string{"serve", "-addr", addr}, args...), io.Discard, &logs) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("licgate serve exited %d: %s", code, logs.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("licgate serve did not shut down")
+		}
+	})
+	base := "http://" + addr
+	for i := 0; i < 100; i++ {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return base
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("licgate serve exited %d: %s", code, logs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("licgate serve did not become healthy: %s", logs.String())
+	return ""
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type qlmAnswer struct {
+	Error           string `xml:"error"`
+	Result          string `xml:"result"`
+	ComputerKey     string `xml:"pckey"`
+	ActivationToken string `xml:"activationToken"`
+}
+
+func get(t *testing.T, u string) qlmAnswer {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/xml; charset=utf-8" {
+		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var a qlmAnswer
+	if err := xml.Unmarshal(b, &a); err != nil {
+		t.Fatalf("GET %s: %s: %v", u, b, err)
+	}
+	return a
+}
+
+var codeLine = regexp.MustCompile(`(?m)^\s*(\d{6})\s*$`)
+
+// TestEndToEnd follows a customer through licgate serve with a real SMTP
+// exchange, and an operator through the CLI while the server runs.
+func TestEndToEnd(t *testing.T) {
+	srvTLS, _ := smtptest.TestTLS(t)
+	smtp := &smtptest.Server{Config: smtptest.Config{TLS: srvTLS, AuthMechs: "PLAIN", User: "mailer", Pass: "s3cret", RequireAuth: true}}
+	smtpAddr := smtp.Start(t)
+
+	data := t.TempDir()
+	var p license.Product
+	cli(t, &p, "product", "add", "-data", data, "-id", "acme-cad", "-name", "Acme CAD", "-major", "3", "-minor", "1")
+	var l license.License
+	cli(t, &l, "license", "add", "-data", data, "-product", "acme-cad", "-email", "Ann@Example.com", "-name", "Ann", "-seats", "3", "-expires", "2099-12-31", "-features", "export, render")
+	if l.ID == "" || l.Key == "" || l.Seats != 3 || len(l.Features) != 2 || l.Email != "ann@example.com" {
+		t.Fatalf("license add printed %+v", l)
+	}
+
+	base := startServer(t, "-data", data, "-demo=false", "-smtp", "smtp://mailer:s3cret@"+smtpAddr, "-mail-from", "Acme Licensing <licenses@acme.example>")
+	qlm := base + "/qlm/qlmservice.asmx/"
+
+	// The seed's sample URL, with its is_minorverson spelling.
+	r := get(t, qlm+"RequestAuthorizationCodeForActivationHttp?is_email=ann%40example.com&is_pcid=PC-ANN&is_productid=acme-cad&is_majorversion=3&is_minorverson=1")
+	if r.Error != "" {
+		t.Fatal(r.Error)
+	}
+	msgs := smtp.WaitMessages(t, 1, 10*time.Second)
+	if !msgs[0].TLS || msgs[0].Authed != "mailer" || msgs[0].To[0] != "ann@example.com" {
+		t.Fatalf("mail envelope = %+v, want TLS, authenticated, to ann", msgs[0])
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(msgs[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
+	match := codeLine.FindSubmatch(body)
+	if match == nil || !strings.Contains(string(body), "Acme CAD") || !strings.Contains(string(body), "10 minutes") {
+		t.Fatalf("email body has no code, product or lifetime:\n%s", body)
+	}
+	code := string(match[1])
+
+	a := get(t, qlm+"ActivateKeyByAuthorizationCodeHttp?is_authcode="+code+"&is_pcid=PC-ANN&is_productid=acme-cad&is_majorversion=3&is_minorversion=1")
+	if a.Error != "" || a.ComputerKey == "" {
+		t.Fatalf("activation: %+v", a)
+	}
+	claims := verifyWithJWKS(t, base, a.ActivationToken)
+	if claims.ComputerID != "PC-ANN" || claims.LicenseID != l.ID || claims.ProductID() != "acme-cad" {
+		t.Fatalf("claims = %+v", claims)
+	}
+	if again := get(t, qlm+"ActivateKeyByAuthorizationCodeHttp?is_authcode="+code+"&is_pcid=PC-ANN&is_productid=acme-cad"); again.Error == "" {
+		t.Fatal("the code worked twice")
+	}
+
+	// The CLI works while the server runs.
+	var acts []license.Activation
+	cli(t, &acts, "activation", "list", "-data", data, "-license", l.ID)
+	if len(acts) != 1 || acts[0].AID != claims.AID() {
+		t.Fatalf("activation list = %+v", acts)
+	}
+
+	// Seats hold under concurrent activations by key: 1 taken, 2 left.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := 0; i < 30; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.PostForm(qlm+"ValidateLicenseHttp", url.Values{"is_avkey": {l.Key}, "is_pcid": {fmt.Sprintf("PC-%d", i)}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			var ans qlmAnswer
+			b, _ := io.ReadAll(resp.Body)
+			xml.Unmarshal(b, &ans)
+			if ans.Error == "" {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 2 {
+		t.Fatalf("%d concurrent activations won 2 free seats", won)
+	}
+
+	var revoked license.Activation
+	cli(t, &revoked, "activation", "revoke", "-data", data, "-aid", claims.AID())
+	if revoked.Status != license.StatusRevoked {
+		t.Fatalf("revoke printed %+v", revoked)
+	}
+	if r := get(t, qlm+"ValidateLicenseHttp?is_avkey="+url.QueryEscape(l.Key)+"&is_pcid=PC-ANN&is_pckey="+url.QueryEscape(a.ComputerKey)); r.Error == "" {
+		t.Fatal("a revoked activation still validates")
+	}
+}
+
+// verifyWithJWKS checks a token against the server's published keys only.
+func verifyWithJWKS(t *testing.T, base, token string) *license.Claims {
+	t.Helper()
+	resp, err := http.Get(base + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []struct{ Kid, X string } `json:"keys"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]ed25519.PublicKey{}
+	for _, k := range set.Keys {
+		x, _ := base64.RawURLEncoding.DecodeString(k.X)
+		keys[k.Kid] = x
+	}
+	v, err := license.NewVerifier(license.VerifierConfig{Issuer: "licgate", Keyfunc: func(tok *jwt.Token) (any, error) {
+		kid, _ := tok.Header["kid"].(string)
+		if k, ok := keys[kid]; ok {
+			return k, nil
+		}
+		return nil, fmt.Errorf("unknown kid %q", kid)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := v.Verify(token)
+	if err != nil {
+		t.Fatalf("token does not verify against the JWKS: %v", err)
+	}
+	return c
+}
+
+func TestSecretsPersistWith0600(t *testing.T) {
+	dir := t.TempDir()
+	sf := storeFlags{data: dir}
+	a, err := sf.loadSecrets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sf.loadSecrets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.secret, b.secret) || string(a.keys.JWKS()) != string(b.keys.JWKS()) {
+		t.Fatal("secrets changed between runs")
+	}
+	for _, name := range []string{"secret", "signing-key.pem"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v, mode %v; want 0600", name, err, fi.Mode())
+		}
+	}
+}
+
+func TestFlagsFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("LICGATE_DATA", dir)
+	var p license.Product
+	cli(t, &p, "product", "add", "-id", "x", "-name", "X")
+	var ps []license.Product
+	cli(t, &ps, "product", "list", "-data", dir)
+	if len(ps) != 1 || ps[0].ID != "x" {
+		t.Fatalf("product list with -data %s = %+v; LICGATE_DATA was not used", dir, ps)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := [][]string{
+		{"frobnicate"},
+		{"product"},
+		{"product", "add", "-nope"},
+		{"license", "add", "-data", t.TempDir(), "-product", "none", "-email", "a@b.c"},
+		{"license", "add", "-data", t.TempDir(), "-expires", "tomorrow"},
+		{"activation", "revoke", "-data", t.TempDir()},
+	}
+	for _, args := range tests {
+		var out, errOut bytes.Buffer
+		if code := Run(context.Background(), args, &out, &errOut); code == 0 || errOut.Len() == 0 {
+			t.Errorf("licgate %v: exit %d, stderr %q; want a failure with a message", args, code, errOut.String())
+		}
+	}
+}
+

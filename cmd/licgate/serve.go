@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/licgate/licgate/license"
+	"github.com/licgate/licgate/license/notify"
+	"github.com/licgate/licgate/license/qlm"
+)
+
+// serveFlags configure licgate serve.
+type serveFlags struct {
+	storeFlags
+	addr        string
+	smtp        string
+	mailFrom    string
+	smsURL      string
+	smsFrom     string
+	demo        bool
+	issuer      string
+	reveal      bool
+	qlmVendor   string
+	qlmUser     string
+	qlmPassword string
+	logLevel    string
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("licgate serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serveFlags
+	f.register(fs)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&f.smtp, "smtp", "", "SMTP server for codes by email: smtp://user:pass@host:port (smtps:// for implicit TLS)")
+	fs.StringVar(&f.mailFrom, "mail-from", "licgate <licgate@localhost>", "From address of code emails")
+	fs.StringVar(&f.smsURL, "sms-url", "", "Twilio-compatible SMS API base URL with credentials: https://SID:TOKEN@api.twilio.com")
+	fs.StringVar(&f.smsFrom, "sms-from", "", "sending phone number for codes by SMS")
+	fs.BoolVar(&f.demo, "demo", true, "seed a demo product and license into an empty store")
+	fs.StringVar(&f.issuer, "issuer", "licgate", "iss claim of activation tokens")
+	fs.BoolVar(&f.reveal, "reveal-unknown-email", false, "answer code requests for unknown emails with an error (leaks who is a customer)")
+	fs.StringVar(&f.qlmVendor, "qlm-vendor", "", "enables ReleaseLicenseHttp: the is_vendor it requires (with -qlm-user and -qlm-password)")
+	fs.StringVar(&f.qlmUser, "qlm-user", "", "is_user required by ReleaseLicenseHttp")
+	fs.StringVar(&f.qlmPassword, "qlm-password", "", "is_pwd required by ReleaseLicenseHttp")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return usageError("-log-level: %v", err)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	st, db, err := f.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer st.Close()
+	sec, err := f.loadSecrets()
+	if err != nil {
+		return err
+	}
+	opts := []license.Option{
+		license.WithKeySet(sec.keys), license.WithSecret(sec.secret), license.WithIssuer(f.issuer),
+		license.WithRevealUnknownEmail(f.reveal), license.WithLogger(logger),
+	}
+	switch {
+	case f.smtp != "":
+		n, err := notify.NewSMTP(f.smtp, f.mailFrom)
+		if err != nil {
+			return usageError("-smtp: %v", err)
+		}
+		opts = append(opts, license.WithEmailNotifier(n))
+	default:
+		logger.Warn("no -smtp: authorization codes go to this log")
+		n, err := notify.NewLog(logger)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, license.WithEmailNotifier(n))
+	}
+	if f.smsURL != "" {
+		n, err := notify.NewTwilio(f.smsURL, f.smsFrom)
+		if err != nil {
+			return usageError("-sms-url: %v", err)
+		}
+		opts = append(opts, license.WithSMSNotifier(n))
+	}
+	svc, err := license.NewService(st, opts...)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		svc.Close(cctx)
+	}()
+	if f.demo {
+		if err := seedDemo(ctx, svc, f.addr, stdout); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	h, err := f.handler(svc, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go janitor(ctx, svc, logger)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("licgate serving", "addr", ln.Addr().String(), "issuer", f.issuer)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// handler builds the routes of licgate serve.
+func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Handler, error) {
+	qopts := []qlm.Option{qlm.WithLogger(logger)}
+	if f.qlmVendor != "" || f.qlmUser != "" || f.qlmPassword != "" {
+		qopts = append(qopts, qlm.WithRelease(f.qlmVendor, f.qlmUser, f.qlmPassword))
+	}
+	q, err := qlm.NewHandler(svc, qopts...)
+	if err != nil {
+		return nil, usageError("-qlm-vendor, -qlm-user and -qlm-password must all be set to enable ReleaseLicenseHttp")
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/qlm/qlmservice.asmx/", q)
+	jwks := svc.KeySet().JWKS()
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Write(jwks)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if _, err := svc.Products(ctx); err != nil {
+			logger.Error("health check", "err", err)
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	return mux, nil
+}
+
+// janitor deletes expired codes and sessions once a minute.
+func janitor(ctx context.Context, svc *license.Service, logger *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := svc.PurgeExpiredCodes(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("purge expired codes", "err", err)
+		}
+		if _, err := svc.Store().DeleteExpiredSessions(ctx, svc.Now()); err != nil && ctx.Err() == nil {
+			logger.Warn("purge expired sessions", "err", err)
+		}
+	}
+}
