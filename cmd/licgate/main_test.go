@@ -310,4 +310,3 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
-
