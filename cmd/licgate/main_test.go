@@ -185,15 +185,36 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("activation list = %+v", acts)
 	}
 
-	// Seats hold under concurrent activations by key: 1 taken, 2 left.
+	// Five wrong codes kill a live code.
+	if r := get(t, qlm+"RequestAuthorizationCodeForActivationHttp?is_email=ann%40example.com&is_pcid=PC-TWO&is_productid=acme-cad"); r.Error != "" {
+		t.Fatal(r.Error)
+	}
+	msgs = smtp.WaitMessages(t, 2, 10*time.Second)
+	m, _ = mail.ReadMessage(bytes.NewReader(msgs[1].Data))
+	body, _ = io.ReadAll(quotedprintable.NewReader(m.Body))
+	code2 := string(codeLine.FindSubmatch(body)[1])
+	wrong := fmt.Sprintf("%06d", (atoi(code2)+1)%1_000_000)
+	for i := 0; i < 5; i++ {
+		if r := get(t, qlm+"ActivateKeyByAuthorizationCodeHttp?is_authcode="+wrong+"&is_pcid=PC-TWO"); r.Error == "" {
+			t.Fatal("a wrong code worked")
+		}
+	}
+	if r := get(t, qlm+"ActivateKeyByAuthorizationCodeHttp?is_authcode="+code2+"&is_pcid=PC-TWO"); r.Error == "" {
+		t.Fatal("the right code worked after five wrong ones")
+	}
+
+	// Seats hold under concurrent activations over HTTP: a fresh 3-seat
+	// license, 50 distinct computers at once, exactly 3 win.
+	var l3 license.License
+	cli(t, &l3, "license", "add", "-data", data, "-product", "acme-cad", "-email", "bob@example.com", "-seats", "3")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	won := 0
-	for i := 0; i < 30; i++ {
+	for i := 0; i < 50; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, err := http.PostForm(qlm+"ValidateLicenseHttp", url.Values{"is_avkey": {l.Key}, "is_pcid": {fmt.Sprintf("PC-%d", i)}})
+			resp, err := http.PostForm(qlm+"ValidateLicenseHttp", url.Values{"is_avkey": {l3.Key}, "is_pcid": {fmt.Sprintf("PC-%d", i)}})
 			if err != nil {
 				t.Error(err)
 				return
@@ -201,8 +222,10 @@ func TestEndToEnd(t *testing.T) {
 			defer resp.Body.Close()
 			var ans qlmAnswer
 			b, _ := io.ReadAll(resp.Body)
-			xml.Unmarshal(b, &ans)
-			if ans.Error == "" {
+			if err := xml.Unmarshal(b, &ans); err != nil {
+				t.Errorf("answer %q: %v", b, err)
+			}
+			if ans.Error == "" && ans.ComputerKey != "" {
 				mu.Lock()
 				won++
 				mu.Unlock()
@@ -210,8 +233,12 @@ func TestEndToEnd(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if won != 2 {
-		t.Fatalf("%d concurrent activations won 2 free seats", won)
+	if won != 3 {
+		t.Fatalf("%d of 50 concurrent activations won a 3-seat license, want 3", won)
+	}
+	cli(t, &acts, "activation", "list", "-data", data, "-license", l3.ID)
+	if len(acts) != 3 {
+		t.Fatalf("the 3-seat license holds %d activations", len(acts))
 	}
 
 	var revoked license.Activation
@@ -309,4 +336,12 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("licgate %v: exit %d, stderr %q; want a failure with a message", args, code, errOut.String())
 		}
 	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
 }
