@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -263,7 +264,7 @@ func (g *Gate) verify(tok string, now time.Time) (*tokenEntry, error) {
 		if limit := now.Add(g.cfg.verifyTTL); limit.Before(te.until) {
 			te.until = limit
 		}
-		g.tokens.set(tok, te, now)
+		g.tokens.set(strings.Clone(tok), te, now)
 	}
 	return te, nil
 }
@@ -369,7 +370,6 @@ func (g *Gate) fetch(ctx context.Context, aid, tok string) (*stateEntry, error) 
 		}
 		e = &c
 	default:
-		g.logger.Warn("license gate: state source failed", "aid", aid, "err", err)
 		return nil, fmt.Errorf("%w: %w", ErrStateUnavailable, err)
 	}
 	g.states.set(aid, e, now)

@@ -8,6 +8,8 @@ import (
 
 // StateSource tells the gate the current state of an activation when it
 // needs no proof of possession. [*license.Service] satisfies it.
+// The state must carry the AID asked for and the license's product ID
+// (a state of another product is refused with [ErrWrongProduct]).
 // ActivationState returns an error matching [license.ErrNotFound] for an
 // activation it does not know; any other error is a failure of the source,
 // which the gate rides out with the last known state for the grace period.
