@@ -218,15 +218,21 @@ func (g *Gate) check(r *http.Request) (*grantBox, error) {
 			return nil, err
 		}
 	}
-	se, err := g.state(r.Context(), te.claims.Subject, tok, now)
-	if err != nil {
-		return nil, err
-	}
+	// The state this token last passed with serves while it is fresh,
+	// without a lookup in the shared state cache: it is at most one TTL
+	// old, whatever other tokens of the activation have learned since.
 	box := te.last.Load()
-	if box == nil || box.state != se {
-		box = g.grant(te, se)
-		te.last.Store(box)
+	if box == nil || !now.Before(box.state.fresh) {
+		se, err := g.state(r.Context(), te.claims.Subject, tok, now)
+		if err != nil {
+			return nil, err
+		}
+		if box == nil || box.state != se {
+			box = g.grant(te, se)
+			te.last.Store(box)
+		}
 	}
+	se := box.state
 	if box.err != nil {
 		return nil, box.err
 	}
