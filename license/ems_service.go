@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,10 +16,6 @@ import (
 
 // The use cases of the Sentinel EMS web services: sessions, activation of a
 // product key (the license ID) by a C2V, and the product key's details.
-
-// ErrPermission means the session may not make the change it asked for, for
-// example a product-key session changing the number of seats.
-var ErrPermission = errors.New("license: not permitted")
 
 // SessionIDLen is the length of a session ID: 32 upper-case hexadecimal
 // characters, like a servlet's JSESSIONID.

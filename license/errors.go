@@ -57,6 +57,10 @@ var (
 	// or no SMS notifier for a customer without an email address).
 	ErrNoChannel = errors.New("license: no delivery channel")
 
+	// ErrPermission means the session may not make the change it asked for,
+	// for example a product-key session changing the number of seats.
+	ErrPermission = errors.New("license: not permitted")
+
 	// ErrToken means an activation token is malformed, forged, expired or not
 	// meant for this verifier.
 	ErrToken = errors.New("license: invalid activation token")

@@ -12,6 +12,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/mail"
 	"net/url"
 	"os"
@@ -344,4 +345,56 @@ func atoi(s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// TestEMSThroughServe activates by product key the way Thales' samples do,
+// against licgate serve, and reads the license back by AID.
+func TestEMSThroughServe(t *testing.T) {
+	data := t.TempDir()
+	var p license.Product
+	cli(t, &p, "product", "add", "-data", data, "-id", "cad", "-name", "CAD")
+	var l license.License
+	cli(t, &l, "license", "add", "-data", data, "-product", "cad", "-email", "c@example.com", "-seats", "1")
+	base := startServer(t, "-data", data, "-demo=false", "-ems-user", "admin", "-ems-password", "pw")
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Post(base+"/ems/v90/ws/loginByProductKey.ws?productKey="+l.ID, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "<stat>ok</stat>") {
+		t.Fatalf("loginByProductKey: %d %s", resp.StatusCode, b)
+	}
+	c2v := `<activation><activationInput><activationAttribute><attributeValue><![CDATA[<?xml version="1.0" encoding="UTF-8"?><hasp_info><haspscope><hasp id="712734935"><vendor id="37515"/></hasp></haspscope><c2v>YYIr</c2v></hasp_info>]]></attributeValue><attributeName>C2V</attributeName></activationAttribute><comments>x</comments></activationInput></activation>`
+	resp, err = c.Post(base+"/ems/v21/ws/productKey/"+l.ID+"/activation.ws", "application/xml", strings.NewReader(c2v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var act struct {
+		AID string `xml:"activationOutput>AID"`
+		PK  string `xml:"activationOutput>protectionKeyId"`
+	}
+	if resp.StatusCode != 200 || xml.Unmarshal(b, &act) != nil || act.PK != "712734935" {
+		t.Fatalf("activation: %d %s", resp.StatusCode, b)
+	}
+	resp, err = c.Get(base + "/ems/v90/ws/activation/" + act.AID + ".ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "<AID>"+act.AID+"</AID>") {
+		t.Fatalf("activation by AID: %d %s", resp.StatusCode, b)
+	}
+	resp, _ = c.Get(base + "/ems/v90/ws/activation/00000000-0000-4000-8000-000000000000.ws")
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || string(b) != "No activation exists for the AID. Provide a valid AID." {
+		t.Fatalf("unknown AID: %d %q", resp.StatusCode, b)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licgate/licgate/license"
+	"github.com/licgate/licgate/license/ems"
 	"github.com/licgate/licgate/license/notify"
 	"github.com/licgate/licgate/license/qlm"
 )
@@ -30,6 +31,8 @@ type serveFlags struct {
 	qlmVendor   string
 	qlmUser     string
 	qlmPassword string
+	emsUser     string
+	emsPassword string
 	logLevel    string
 }
 
@@ -49,6 +52,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.qlmVendor, "qlm-vendor", "", "enables ReleaseLicenseHttp: the is_vendor it requires (with -qlm-user and -qlm-password)")
 	fs.StringVar(&f.qlmUser, "qlm-user", "", "is_user required by ReleaseLicenseHttp")
 	fs.StringVar(&f.qlmPassword, "qlm-password", "", "is_pwd required by ReleaseLicenseHttp")
+	fs.StringVar(&f.emsUser, "ems-user", "", "enables the EMS vendor login (login.ws): its user name (with -ems-password)")
+	fs.StringVar(&f.emsPassword, "ems-password", "", "password of the EMS vendor login")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -154,8 +159,17 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 	if err != nil {
 		return nil, usageError("-qlm-vendor, -qlm-user and -qlm-password must all be set to enable ReleaseLicenseHttp")
 	}
+	eopts := []ems.Option{ems.WithLogger(logger)}
+	if f.emsUser != "" || f.emsPassword != "" {
+		eopts = append(eopts, ems.WithVendorCredentials(f.emsUser, f.emsPassword))
+	}
+	e, err := ems.NewHandler(svc, eopts...)
+	if err != nil {
+		return nil, usageError("-ems-user and -ems-password must both be set to enable the EMS vendor login")
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/qlm/qlmservice.asmx/", q)
+	mux.Handle("/ems/", e)
 	jwks := svc.KeySet().JWKS()
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -189,7 +203,7 @@ func janitor(ctx context.Context, svc *license.Service, logger *slog.Logger) {
 		if _, err := svc.PurgeExpiredCodes(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("purge expired codes", "err", err)
 		}
-		if _, err := svc.Store().DeleteExpiredSessions(ctx, svc.Now()); err != nil && ctx.Err() == nil {
+		if _, err := svc.PurgeExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("purge expired sessions", "err", err)
 		}
 	}
