@@ -206,3 +206,24 @@ func TestNormalizeEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestActivationCommentsRejectControlCharacters(t *testing.T) {
+	t.Parallel()
+	aid, _ := NewUUID()
+	lid, _ := NewUUID()
+	a := Activation{AID: aid, LicenseID: lid, ComputerID: "pc", Status: StatusActive}
+	for _, tt := range []struct {
+		comments string
+		ok       bool
+	}{
+		{"two\nlines\tand a tab", true},
+		{"nul\x00byte", false},
+		{"bell\a", false},
+		{strings.Repeat("x", MaxComments+1), false},
+	} {
+		a.Comments = tt.comments
+		if err := a.Validate(); (err == nil) != tt.ok {
+			t.Errorf("Validate with comments %q = %v, want ok=%v", tt.comments, err, tt.ok)
+		}
+	}
+}

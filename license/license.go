@@ -264,6 +264,11 @@ func (a Activation) Validate() error {
 	if utf8.RuneCountInString(a.Comments) > MaxComments || !utf8.ValidString(a.Comments) {
 		return invalidf("comments longer than %d characters or not UTF-8", MaxComments)
 	}
+	for _, r := range a.Comments {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return invalidf("comments contain a control character")
+		}
+	}
 	return nil
 }
 
