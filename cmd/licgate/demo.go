@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 
 	"github.com/licgate/licgate/license"
+	"github.com/licgate/licgate/middleware"
 )
 
 // seedDemo creates a demo product and license if the store has no product,
@@ -38,6 +41,24 @@ Try it:
   # or by email: ask for a code (it appears in this server's log), then activate with it
   curl '%s/qlm/qlmservice.asmx/RequestAuthorizationCodeForActivationHttp?is_email=demo@example.com&is_pcid=my-pc&is_productid=demo&is_majorversion=1&is_minorverson=0'
   curl '%s/qlm/qlmservice.asmx/ActivateKeyByAuthorizationCodeHttp?is_authcode=CODE&is_pcid=my-pc&is_productid=demo&is_majorversion=1'
-`, p.ID, l.Email, l.ID, l.Key, base, l.Key, base, base)
+  # then call the gated demo route with the <activationToken> of the answer
+  curl -H 'Authorization: Bearer TOKEN' %s/demo/hello
+  curl -H 'Authorization: Bearer TOKEN' %s/demo/features/reports
+`, p.ID, l.Email, l.ID, l.Key, base, l.Key, base, base, base, base)
 	return nil
+}
+
+// demoHello answers a request the gate let through with what the gate knows.
+func demoHello(w http.ResponseWriter, r *http.Request) {
+	g, _ := middleware.FromContext(r.Context())
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{
+		"hello":      "licensed world",
+		"aid":        g.AID(),
+		"licenseId":  g.State.LicenseID,
+		"productId":  g.State.ProductID,
+		"computerId": g.Claims.ComputerID,
+		"features":   g.State.Features,
+		"stale":      g.Stale,
+	})
 }

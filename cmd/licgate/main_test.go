@@ -398,3 +398,58 @@ func TestEMSThroughServe(t *testing.T) {
 		t.Fatalf("unknown AID: %d %q", resp.StatusCode, b)
 	}
 }
+
+// TestGateThroughServe drives /demo/hello the way the gate's users will.
+func TestGateThroughServe(t *testing.T) {
+	data := t.TempDir()
+	var p license.Product
+	cli(t, &p, "product", "add", "-data", data, "-id", "svc", "-name", "Service")
+	var l license.License
+	cli(t, &l, "license", "add", "-data", data, "-product", "svc", "-email", "g@example.com", "-features", "export")
+	base := startServer(t, "-data", data, "-demo=false", "-gate-ttl", "1s")
+	a := get(t, base+"/qlm/qlmservice.asmx/ValidateLicenseHttp?is_pcid=box&is_avkey="+url.QueryEscape(l.Key))
+	if a.Error != "" {
+		t.Fatal(a.Error)
+	}
+	call := func(path, token string) (int, string) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type") + " " + string(b)
+	}
+	for _, tt := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/demo/hello", "", 401},
+		{"/demo/hello", "garbage", 401},
+		{"/demo/hello", a.ActivationToken, 200},
+		{"/demo/features/export", a.ActivationToken, 200},
+		{"/demo/features/render", a.ActivationToken, 403},
+	} {
+		if got, body := call(tt.path, tt.token); got != tt.want {
+			t.Fatalf("GET %s: %d %s, want %d", tt.path, got, body, tt.want)
+		}
+	}
+	claims := verifyWithJWKS(t, base, a.ActivationToken)
+	var revoked license.Activation
+	cli(t, &revoked, "activation", "revoke", "-data", data, "-aid", claims.AID())
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		code, body := call("/demo/hello", a.ActivationToken)
+		if code == 403 && strings.Contains(body, "application/problem+json") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after revoke and a 1s TTL: %d %s, want 403", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"github.com/licgate/licgate/license/ems"
 	"github.com/licgate/licgate/license/notify"
 	"github.com/licgate/licgate/license/qlm"
+	"github.com/licgate/licgate/license/status"
+	"github.com/licgate/licgate/middleware"
 )
 
 // serveFlags configure licgate serve.
@@ -33,6 +35,8 @@ type serveFlags struct {
 	qlmPassword string
 	emsUser     string
 	emsPassword string
+	gateTTL     time.Duration
+	gateGrace   time.Duration
 	logLevel    string
 }
 
@@ -54,6 +58,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.qlmPassword, "qlm-password", "", "is_pwd required by ReleaseLicenseHttp")
 	fs.StringVar(&f.emsUser, "ems-user", "", "enables the EMS vendor login (login.ws): its user name (with -ems-password)")
 	fs.StringVar(&f.emsPassword, "ems-password", "", "password of the EMS vendor login")
+	fs.DurationVar(&f.gateTTL, "gate-ttl", 30*time.Second, "how long the /demo gate caches an activation's state; a revocation takes effect within it")
+	fs.DurationVar(&f.gateGrace, "gate-grace", 0, "how long past -gate-ttl the last known good state keeps /demo serving while the store fails; 0 fails closed")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -176,6 +182,26 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		w.Write(jwks)
 	})
+	st, err := status.NewHandler(svc, status.WithLogger(logger))
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET "+status.Path, st)
+	gate, err := middleware.New(
+		middleware.WithKeySet(svc.KeySet()),
+		middleware.WithIssuer(svc.Issuer()),
+		middleware.WithStateSource(svc), // any product this server licenses
+		middleware.WithStateTTL(f.gateTTL),
+		middleware.WithGracePeriod(f.gateGrace),
+		middleware.WithLogger(logger),
+	)
+	if err != nil {
+		return nil, usageError("-gate-ttl, -gate-grace: %v", err)
+	}
+	mux.Handle("GET /demo/hello", gate.Handler(http.HandlerFunc(demoHello)))
+	mux.Handle("GET /demo/features/{name}", gate.RequireFunc(func(r *http.Request) []string {
+		return []string{r.PathValue("name")}
+	})(http.HandlerFunc(demoHello)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
