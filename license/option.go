@@ -44,9 +44,9 @@ func defaultConfig() config {
 		codeTTL:       10 * time.Minute,
 		maxAttempts:   5,
 		tokenTTL:      30 * 24 * time.Hour,
-		perEmail:      5,
-		perAddr:       20,
-		failsPerAddr:  30,
+		perEmail:      DefaultCodesPerEmail,
+		perAddr:       DefaultCodesPerAddr,
+		failsPerAddr:  DefaultFailuresPerAddr,
 		rateWindow:    10 * time.Minute,
 		maxDeliveries: 64,
 		now:           time.Now,
@@ -164,10 +164,20 @@ func WithRevealUnknownEmail(reveal bool) Option {
 	}
 }
 
+// Default rate limits of [WithCodeRateLimits], per 10 minutes.
+const (
+	DefaultCodesPerEmail   = 8  // code requests for one email address
+	DefaultCodesPerAddr    = 60 // code requests from one client address
+	DefaultFailuresPerAddr = 60 // wrong codes from one client address
+)
+
 // WithCodeRateLimits sets how many codes may be requested per email address
-// and per client address, and how many wrong codes a client address may
-// send, within window. Zero turns a limit off. Default: 5 per email, 20 per
-// address and 30 wrong codes per address, per 10 minutes.
+// and per client address (IPv6 by /64), and how many wrong codes a client
+// address may send, within window; each limit is a token bucket that
+// refills evenly over the window. Zero turns a limit off. The per-code
+// attempt limit ([WithMaxCodeAttempts]) is what stops guessing; these stop
+// floods. Default: [DefaultCodesPerEmail], [DefaultCodesPerAddr] and
+// [DefaultFailuresPerAddr] per 10 minutes.
 func WithCodeRateLimits(perEmail, perAddr, failsPerAddr int, window time.Duration) Option {
 	return func(c *config) error {
 		if perEmail < 0 || perAddr < 0 || failsPerAddr < 0 || window <= 0 {

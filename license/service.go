@@ -701,7 +701,8 @@ func (s *Service) PurgeExpiredCodes(ctx context.Context) (int, error) {
 	return s.store.DeleteExpiredCodes(ctx, s.now())
 }
 
-func (s *Service) now() time.Time { return s.cfg.now().UTC() }
+// now is the service clock in UTC, to the microsecond that stores keep.
+func (s *Service) now() time.Time { return s.cfg.now().UTC().Truncate(time.Microsecond) }
 
 // sameKey compares two keys in canonical form, in constant time.
 func sameKey(a, b string) bool {

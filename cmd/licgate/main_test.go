@@ -453,3 +453,27 @@ func TestGateThroughServe(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestHeaderIP(t *testing.T) {
+	f := headerIP("X-Forwarded-For")
+	tests := []struct {
+		header []string
+		want   string
+	}{
+		{nil, "192.0.2.1"},
+		{[]string{"203.0.113.9"}, "203.0.113.9"},
+		{[]string{"spoofed, 203.0.113.9"}, "203.0.113.9"},
+		{[]string{"a", "b, 198.51.100.2 "}, "198.51.100.2"},
+		{[]string{""}, "192.0.2.1"},
+	}
+	for _, tt := range tests {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "192.0.2.1:4321"
+		for _, v := range tt.header {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := f(r); got != tt.want {
+			t.Errorf("headerIP with %q = %q, want %q", tt.header, got, tt.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/licgate/licgate/license"
@@ -35,6 +36,10 @@ type serveFlags struct {
 	qlmPassword string
 	emsUser     string
 	emsPassword string
+	limitEmail  int
+	limitAddr   int
+	limitFails  int
+	ipHeader    string
 	gateTTL     time.Duration
 	gateGrace   time.Duration
 	logLevel    string
@@ -58,6 +63,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.qlmPassword, "qlm-password", "", "is_pwd required by ReleaseLicenseHttp")
 	fs.StringVar(&f.emsUser, "ems-user", "", "enables the EMS vendor login (login.ws): its user name (with -ems-password)")
 	fs.StringVar(&f.emsPassword, "ems-password", "", "password of the EMS vendor login")
+	fs.IntVar(&f.limitEmail, "code-limit-email", license.DefaultCodesPerEmail, "code requests allowed per email address per 10 minutes (0: no limit)")
+	fs.IntVar(&f.limitAddr, "code-limit-addr", license.DefaultCodesPerAddr, "code requests allowed per client address per 10 minutes (0: no limit)")
+	fs.IntVar(&f.limitFails, "code-limit-failures", license.DefaultFailuresPerAddr, "wrong codes allowed per client address per 10 minutes (0: no limit)")
+	fs.StringVar(&f.ipHeader, "client-ip-header", "", "behind a trusted reverse proxy: the header it puts the client address in (X-Forwarded-For: its last entry); empty uses the connection's address")
 	fs.DurationVar(&f.gateTTL, "gate-ttl", 30*time.Second, "how long the /demo gate caches an activation's state; a revocation takes effect within it")
 	fs.DurationVar(&f.gateGrace, "gate-grace", 0, "how long past -gate-ttl the last known good state keeps /demo serving while the store fails; 0 fails closed")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -83,6 +92,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts := []license.Option{
 		license.WithKeySet(sec.keys), license.WithSecret(sec.secret), license.WithIssuer(f.issuer),
 		license.WithRevealUnknownEmail(f.reveal), license.WithLogger(logger),
+		license.WithCodeRateLimits(f.limitEmail, f.limitAddr, f.limitFails, 10*time.Minute),
 	}
 	switch {
 	case f.smtp != "":
@@ -158,6 +168,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // handler builds the routes of licgate serve.
 func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Handler, error) {
 	qopts := []qlm.Option{qlm.WithLogger(logger)}
+	if f.ipHeader != "" {
+		qopts = append(qopts, qlm.WithClientIP(headerIP(f.ipHeader)))
+	}
 	if f.qlmVendor != "" || f.qlmUser != "" || f.qlmPassword != "" {
 		qopts = append(qopts, qlm.WithRelease(f.qlmVendor, f.qlmUser, f.qlmPassword))
 	}
@@ -232,5 +245,20 @@ func janitor(ctx context.Context, svc *license.Service, logger *slog.Logger) {
 		if _, err := svc.PurgeExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("purge expired sessions", "err", err)
 		}
+	}
+}
+
+// headerIP reads the client address from the last entry of a header that a
+// trusted proxy sets, falling back to the connection's address.
+func headerIP(name string) func(*http.Request) string {
+	return func(r *http.Request) string {
+		v := r.Header.Values(name)
+		if len(v) > 0 {
+			parts := strings.Split(v[len(v)-1], ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
+				return ip
+			}
+		}
+		return qlm.RemoteIP(r)
 	}
 }
