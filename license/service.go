@@ -225,8 +225,9 @@ type CodeRequest struct {
 // one for the same license and computer.
 //
 // Unless [WithRevealUnknownEmail] is set, RequestCode returns nil for every
-// well-formed request, whether or not a code was sent, and delivers in the
-// background. It returns errors wrapping [ErrInvalid], [ErrRateLimited],
+// well-formed request, whether or not a code was sent, and does the lookup,
+// the storing and the delivery in the background, so neither its answer nor
+// its timing tells whether the email has a license. It returns errors wrapping [ErrInvalid], [ErrRateLimited],
 // [ErrNoChannel], and with the option also [ErrNotFound] and [ErrDelivery].
 func (s *Service) RequestCode(ctx context.Context, req CodeRequest) error {
 	email, err := NormalizeEmail(req.Email)
@@ -250,14 +251,36 @@ func (s *Service) RequestCode(ctx context.Context, req CodeRequest) error {
 	if !s.addrLimit.allow(addrKey(req.ClientAddr)) || !s.emailLimit.allow(email) {
 		return ErrRateLimited
 	}
-	if !s.cfg.reveal && len(s.deliveries) == cap(s.deliveries) {
+	if s.cfg.reveal {
+		return s.issueCode(ctx, email, req)
+	}
+	// Everything that depends on whether the email has a license happens
+	// in the background, so neither the answer nor its timing tells.
+	select {
+	case s.deliveries <- struct{}{}:
+	default:
 		return fmt.Errorf("%w: delivery queue full", ErrRateLimited)
 	}
+	s.wg.Add(1)
+	go func() {
+		defer func() { <-s.deliveries; s.wg.Done() }()
+		ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
+		defer cancel()
+		err := s.issueCode(ctx, email, req)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			s.cfg.logger.Info("code requested for an email without a usable license", "product", req.ProductID)
+		case err != nil:
+			s.cfg.logger.Error("code not delivered", "product", req.ProductID, "err", err)
+		}
+	}()
+	return nil
+}
+
+// issueCode finds the license, stores a new code's hash and sends the code.
+func (s *Service) issueCode(ctx context.Context, email string, req CodeRequest) error {
 	p, l, err := s.findLicenseForCode(ctx, email, req)
 	if err != nil {
-		if errors.Is(err, ErrNotFound) && !s.cfg.reveal {
-			return nil
-		}
 		return err
 	}
 	msg := Message{Channel: ChannelEmail, To: l.Email, Name: l.Name, Product: p, TTL: s.cfg.codeTTL}
@@ -281,35 +304,11 @@ func (s *Service) RequestCode(ctx context.Context, req CodeRequest) error {
 	if err := s.store.PutCode(ctx, c); err != nil {
 		return err
 	}
-	if s.cfg.reveal {
-		if err := n.Notify(ctx, msg); err != nil {
-			return fmt.Errorf("%w: %w", ErrDelivery, err)
-		}
-		return nil
+	if err := n.Notify(ctx, msg); err != nil {
+		return fmt.Errorf("%w: %w", ErrDelivery, err)
 	}
-	s.deliver(n, msg, l.ID)
+	s.cfg.logger.Info("code delivered", "license", l.ID, "channel", msg.Channel)
 	return nil
-}
-
-// deliver sends m in the background, bounded by the deliveries semaphore.
-func (s *Service) deliver(n Notifier, m Message, licenseID string) {
-	select {
-	case s.deliveries <- struct{}{}:
-	default:
-		s.cfg.logger.Warn("code delivery dropped: queue full", "license", licenseID, "channel", m.Channel)
-		return
-	}
-	s.wg.Add(1)
-	go func() {
-		defer func() { <-s.deliveries; s.wg.Done() }()
-		ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
-		defer cancel()
-		if err := n.Notify(ctx, m); err != nil {
-			s.cfg.logger.Error("code delivery failed", "license", licenseID, "channel", m.Channel, "err", err)
-			return
-		}
-		s.cfg.logger.Info("code delivered", "license", licenseID, "channel", m.Channel)
-	}()
 }
 
 // findLicenseForCode picks, among the customer's usable licenses of the
