@@ -43,7 +43,7 @@ func admin(ctx context.Context, noun string, args []string, stdout, stderr io.Wr
 		fs.StringVar(&n.Name, "name", "", "customer name")
 		fs.StringVar(&n.Company, "company", "", "customer company")
 		fs.IntVar(&n.Seats, "seats", 1, "computers that may hold an activation at once")
-		fs.StringVar(&expires, "expires", "", "last day of the license, YYYY-MM-DD (UTC); empty for never")
+		fs.StringVar(&expires, "expires", "", "last day of the license, YYYY-MM-DD: it ends at 23:59:59 UTC that day; empty for never")
 		fs.StringVar(&features, "features", "", "comma-separated features")
 		run = func(ctx context.Context, s *license.Service) (any, error) {
 			if expires != "" {
@@ -51,7 +51,7 @@ func admin(ctx context.Context, noun string, args []string, stdout, stderr io.Wr
 				if err != nil {
 					return nil, usageError("-expires %q is not YYYY-MM-DD", expires)
 				}
-				n.ExpiresAt = d.AddDate(0, 0, 1) // valid through the whole day
+				n.ExpiresAt = d.Add(24*time.Hour - time.Second) // through the day, as QLM writes it
 			}
 			for _, f := range strings.Split(features, ",") {
 				if f = strings.TrimSpace(f); f != "" {

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/mail"
 	"net/url"
 	"os"
@@ -140,7 +141,8 @@ func TestEndToEnd(t *testing.T) {
 	cli(t, &p, "product", "add", "-data", data, "-id", "acme-cad", "-name", "Acme CAD", "-major", "3", "-minor", "1")
 	var l license.License
 	cli(t, &l, "license", "add", "-data", data, "-product", "acme-cad", "-email", "Ann@Example.com", "-name", "Ann", "-seats", "3", "-expires", "2099-12-31", "-features", "export, render")
-	if l.ID == "" || l.Key == "" || l.Seats != 3 || len(l.Features) != 2 || l.Email != "ann@example.com" {
+	if l.ID == "" || l.Key == "" || l.Seats != 3 || len(l.Features) != 2 || l.Email != "ann@example.com" ||
+		!l.ExpiresAt.Equal(time.Date(2099, 12, 31, 23, 59, 59, 0, time.UTC)) {
 		t.Fatalf("license add printed %+v", l)
 	}
 
@@ -475,5 +477,62 @@ func TestHeaderIP(t *testing.T) {
 		if got := f(r); got != tt.want {
 			t.Errorf("headerIP with %q = %q, want %q", tt.header, got, tt.want)
 		}
+	}
+}
+
+// TestCodeBySMS sends a code to a customer with a phone number through a
+// Twilio-compatible API given by -sms-url.
+func TestCodeBySMS(t *testing.T) {
+	var mu sync.Mutex
+	var got url.Values
+	var auth string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != "POST" || r.URL.Path != "/2010-04-01/Accounts/AC123/Messages.json" {
+			http.Error(w, `{"code":20404,"message":"not found"}`, 404)
+			return
+		}
+		r.ParseForm()
+		mu.Lock()
+		got, auth = r.PostForm, r.Header.Get("Authorization")
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(201)
+		io.WriteString(w, `{"sid":"SM1","status":"queued"}`)
+	}))
+	defer api.Close()
+
+	data := t.TempDir()
+	var p license.Product
+	cli(t, &p, "product", "add", "-data", data, "-id", "sms", "-name", "Texter")
+	var l license.License
+	cli(t, &l, "license", "add", "-data", data, "-product", "sms", "-email", "t@example.com", "-phone", "+1 555 010 0999")
+	smsURL := strings.Replace(api.URL, "http://", "http://AC123:tok@", 1)
+	base := startServer(t, "-data", data, "-demo=false", "-sms-url", smsURL, "-sms-from", "+15550100000")
+	if r := get(t, base+"/qlm/qlmservice.asmx/RequestAuthorizationCodeForActivationHttp?is_email=t%40example.com&is_pcid=phone&is_productid=sms"); r.Error != "" {
+		t.Fatal(r.Error)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		form := got
+		mu.Unlock()
+		if form != nil {
+			want := "Basic " + base64.StdEncoding.EncodeToString([]byte("AC123:tok"))
+			if form.Get("To") != "+15550100999" || form.Get("From") != "+15550100000" || auth != want {
+				t.Fatalf("SMS form %v, auth %q", form, auth)
+			}
+			code := regexp.MustCompile(`\b\d{6}\b`).FindString(form.Get("Body"))
+			if code == "" || !strings.Contains(form.Get("Body"), "Texter") {
+				t.Fatalf("SMS body %q", form.Get("Body"))
+			}
+			if a := get(t, base+"/qlm/qlmservice.asmx/ActivateKeyByAuthorizationCodeHttp?is_authcode="+code+"&is_pcid=phone"); a.Error != "" {
+				t.Fatalf("activation with the SMS code: %s", a.Error)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no SMS was sent")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
