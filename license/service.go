@@ -405,8 +405,7 @@ func (s *Service) ActivateByCode(ctx context.Context, req CodeActivation) (Resul
 			return Result{}, err
 		}
 	}
-	addr := addrKey(req.ClientAddr)
-	if !s.failLimit.ok(addr) {
+	if s.Throttled(req.ClientAddr) {
 		return Result{}, ErrRateLimited
 	}
 	now := s.now()
@@ -441,8 +440,21 @@ func (s *Service) ActivateByCode(ctx context.Context, req CodeActivation) (Resul
 			code: CodeRef{LicenseID: c.LicenseID, ComputerID: c.ComputerID}, properties: spent.Properties,
 		})
 	}
-	s.failLimit.allow(addr)
+	s.RecordFailure(req.ClientAddr)
 	return Result{}, ErrCodeInvalid
+}
+
+// Throttled reports whether a client address has used up its failed
+// attempts at a secret (wrong authorization codes, wrong vendor
+// credentials) for now; see [WithCodeRateLimits]. Protocol handlers check
+// it before comparing credentials.
+func (s *Service) Throttled(clientAddr string) bool {
+	return !s.failLimit.ok(addrKey(clientAddr))
+}
+
+// RecordFailure counts one failed attempt at a secret by a client address.
+func (s *Service) RecordFailure(clientAddr string) {
+	s.failLimit.allow(addrKey(clientAddr))
 }
 
 func (s *Service) codeHash(licenseID, computerID, code string) []byte {

@@ -179,6 +179,9 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 		return nil, usageError("-qlm-vendor, -qlm-user and -qlm-password must all be set to enable ReleaseLicenseHttp")
 	}
 	eopts := []ems.Option{ems.WithLogger(logger)}
+	if f.ipHeader != "" {
+		eopts = append(eopts, ems.WithClientIP(headerIP(f.ipHeader)))
+	}
 	if f.emsUser != "" || f.emsPassword != "" {
 		eopts = append(eopts, ems.WithVendorCredentials(f.emsUser, f.emsPassword))
 	}

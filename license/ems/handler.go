@@ -260,7 +260,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, rt route) error 
 	if err := h.readXML(w, r, &ad, "authenticationDetail"); err != nil {
 		return err
 	}
+	ip := h.cfg.clientIP(r)
+	if h.svc.Throttled(ip) {
+		return errThrottled
+	}
 	if !h.vendorOK(ad.UserName, ad.Password) {
+		h.svc.RecordFailure(ip)
 		return errBadLogin
 	}
 	id, _, err := h.svc.NewSession(r.Context(), license.SessionVendor, ad.UserName, h.cfg.idle)
@@ -617,6 +622,7 @@ var (
 	errMethod            = errors.New("ems: method not allowed")
 	errNoSession         = errors.New("ems: no live session")
 	errBadLogin          = errors.New("ems: wrong vendor credentials")
+	errThrottled         = errors.New("ems: too many failed attempts from this address")
 	errNoProductKeyParam = errors.New("ems: no productKey parameter")
 	errTooLarge          = errors.New("ems: request body too large")
 	errReadBody          = errors.New("ems: request body unreadable")
@@ -650,6 +656,8 @@ func (h *Handler) status(r *http.Request, rt route, err error) (int, string) {
 		return http.StatusUnauthorized, "You are not logged in, or your session has expired or ended. Log in with login.ws or loginByProductKey.ws first."
 	case errors.Is(err, errBadLogin):
 		return http.StatusUnauthorized, "The user name or password is not valid."
+	case errors.Is(err, errThrottled):
+		return http.StatusTooManyRequests, "Too many failed attempts from this address. Try again later."
 	case errors.Is(err, errNoProductKeyParam):
 		return http.StatusBadRequest, "Provide the product key in the productKey parameter."
 	case errors.Is(err, errTooLarge):

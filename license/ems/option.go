@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"log/slog"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -24,6 +26,7 @@ type config struct {
 	cookiePath   string
 	secureCookie bool
 	maxBody      int64
+	clientIP     func(*http.Request) string
 	logger       *slog.Logger
 }
 
@@ -33,7 +36,29 @@ func defaultConfig() config {
 		vendorID: "37515",
 		version:  "9.0.0",
 		maxBody:  64 << 10,
+		clientIP: remoteIP,
 	}
+}
+
+// WithClientIP sets how the client's address is learned, for throttling
+// failed vendor logins; behind a trusted proxy, read its forwarding header
+// here. Default: the host of the request's RemoteAddr.
+func WithClientIP(f func(*http.Request) string) Option {
+	return func(c *config) error {
+		if f == nil {
+			return ErrBadOption
+		}
+		c.clientIP = f
+		return nil
+	}
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // WithVendorCredentials turns login.ws on for one vendor (ISV) user. The

@@ -235,8 +235,13 @@ func (h *Handler) release(ctx context.Context, a args, r *http.Request) any {
 	if !h.cfg.release {
 		return fail("ReleaseLicenseHttp is disabled on this server.")
 	}
+	ip := h.cfg.clientIP(r)
+	if h.svc.Throttled(ip) {
+		return fail("Too many requests. Please try again later.")
+	}
 	ok := equal(a.get("is_vendor"), h.cfg.vendor) & equal(a.get("is_user"), h.cfg.user) & equal(a.get("is_pwd"), h.cfg.password)
 	if ok != 1 {
+		h.svc.RecordFailure(ip)
 		return fail("Authentication failed: is_vendor, is_user and is_pwd do not match.")
 	}
 	key, pcid := a.get("is_avkey"), a.get("is_pcid")

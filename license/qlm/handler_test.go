@@ -485,3 +485,18 @@ func decode(tb testing.TB, b []byte, v any) {
 		tb.Fatal(err)
 	}
 }
+
+func TestReleaseCredentialsThrottled(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, qlm.WithRelease("v", "u", "p"))
+	key := url.QueryEscape(f.lic.Key)
+	f.call(t, "ValidateLicenseHttp", "is_avkey="+key+"&is_pcid=A")
+	for i := 0; i < license.DefaultFailuresPerAddr; i++ {
+		if r := f.call(t, "ReleaseLicenseHttp", "is_avkey="+key+"&is_pcid=A&is_vendor=v&is_user=u&is_pwd=guess"); !strings.Contains(r.Error, "Authentication") {
+			t.Fatalf("guess %d: %+v", i+1, r)
+		}
+	}
+	if r := f.call(t, "ReleaseLicenseHttp", "is_avkey="+key+"&is_pcid=A&is_vendor=v&is_user=u&is_pwd=p"); !strings.Contains(r.Error, "Too many") {
+		t.Fatalf("right password after the limit: %+v", r)
+	}
+}
