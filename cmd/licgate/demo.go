@@ -48,7 +48,9 @@ Try it:
 	return nil
 }
 
-// demoHello answers a request the gate let through with what the gate knows.
+// demoHello answers with what the gate knows of the request: on
+// /demo/hello the grant it let the request through with, on /demo/public,
+// the same handler without the gate, nothing.
 func demoHello(w http.ResponseWriter, r *http.Request) {
 	g, _ := middleware.FromContext(r.Context())
 	w.Header().Set("Content-Type", "application/json")

@@ -215,6 +215,7 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 		return nil, usageError("-gate-ttl, -gate-grace: %v", err)
 	}
 	mux.Handle("GET /demo/hello", gate.Handler(http.HandlerFunc(demoHello)))
+	mux.HandleFunc("GET /demo/public", demoHello) // the same, ungated: a baseline
 	mux.Handle("GET /demo/features/{name}", gate.RequireFunc(func(r *http.Request) []string {
 		return []string{r.PathValue("name")}
 	})(http.HandlerFunc(demoHello)))
