@@ -80,7 +80,15 @@ func (s *storeFlags) openStore(ctx context.Context) (*sqlstore.Store, *sql.DB, e
 		if err := os.MkdirAll(s.data, 0o700); err != nil {
 			return nil, nil, err
 		}
-		dsn = sqlstore.SQLiteDSN(filepath.Join(s.data, "licgate.db"))
+		path := filepath.Join(s.data, "licgate.db")
+		// Create the file ourselves so that it, like the keys, is 0600;
+		// SQLite gives its -wal and -shm files the same permissions.
+		f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, nil, err
+		}
+		f.Close()
+		dsn = sqlstore.SQLiteDSN(path)
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {

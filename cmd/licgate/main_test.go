@@ -304,7 +304,13 @@ func TestSecretsPersistWith0600(t *testing.T) {
 	if !bytes.Equal(a.secret, b.secret) || string(a.keys.JWKS()) != string(b.keys.JWKS()) {
 		t.Fatal("secrets changed between runs")
 	}
-	for _, name := range []string{"secret", "signing-key.pem"} {
+	st, db, err := sf.openStore(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db.Close()
+	for _, name := range []string{"secret", "signing-key.pem", "licgate.db"} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil || fi.Mode().Perm() != 0o600 {
 			t.Fatalf("%s: %v, mode %v; want 0600", name, err, fi.Mode())
