@@ -101,7 +101,8 @@ const (
 )
 
 // QLMTime is a UTC time written as "yyyy-MM-dd HH:mm:ss"; the zero time is
-// written as QLM writes "no date", 0001-01-01 00:00:00.
+// written as QLM writes "no date" (.NET's DateTime.MinValue),
+// 0001-01-01 00:00:00.
 type QLMTime time.Time
 
 // MarshalText implements [encoding.TextMarshaler].
@@ -118,14 +119,12 @@ func (t *QLMTime) UnmarshalText(b []byte) error {
 }
 
 // QLMMinute is a UTC time written as "yyyy-MM-dd HH:mm"; the zero time is
-// written as an empty element.
+// written as QLM writes "no date", 0001-01-01 00:00, so that clients that
+// parse every date with the documented layout never meet an empty one.
 type QLMMinute time.Time
 
 // MarshalText implements [encoding.TextMarshaler].
 func (t QLMMinute) MarshalText() ([]byte, error) {
-	if time.Time(t).IsZero() {
-		return nil, nil
-	}
 	return []byte(time.Time(t).UTC().Format(QLMMinuteLayout)), nil
 }
 

@@ -123,8 +123,12 @@ func TestMarshalQLM(t *testing.T) {
 func TestQLMTimes(t *testing.T) {
 	t.Parallel()
 	var zero QLMMinute
-	if b, _ := zero.MarshalText(); len(b) != 0 {
-		t.Fatalf("zero QLMMinute = %q, want empty", b)
+	if b, _ := zero.MarshalText(); string(b) != "0001-01-01 00:00" {
+		t.Fatalf("zero QLMMinute = %q, want QLM's no-date", b)
+	}
+	var back QLMMinute
+	if err := back.UnmarshalText([]byte("0001-01-01 00:00")); err != nil || !time.Time(back).IsZero() {
+		t.Fatalf("QLM's no-date reads as %v, %v; want the zero time", time.Time(back), err)
 	}
 	var zt QLMTime
 	if b, _ := zt.MarshalText(); string(b) != "0001-01-01 00:00:00" {
