@@ -74,6 +74,9 @@ func New(opts ...Option) (*Gate, error) {
 			return nil, err
 		}
 	}
+	if !cfg.negativeSet {
+		cfg.negativeTTL = min(cfg.negativeTTL, cfg.stateTTL)
+	}
 	if (cfg.keys == nil) == (cfg.jwksURL == "") {
 		return nil, ErrNoKeys
 	}

@@ -311,6 +311,28 @@ func TestGate_negativeTTL(t *testing.T) {
 	}
 }
 
+// TestGate_negativeTTLDefaultsToStateTTL checks that with a state TTL
+// shorter than the default negative TTL, a resumed license is let in again
+// within the state TTL.
+func TestGate_negativeTTLDefaultsToStateTTL(t *testing.T) {
+	t.Parallel()
+	ks := newKeySet(t)
+	tok := sign(t, ks, nil)
+	clk := newClock()
+	src := newMutableSource()
+	src.set(func(st *license.State, _ *error) { st.Status = license.StatusSuspended })
+	h := newGate(t, ks, src, clk, middleware.WithStateTTL(2*time.Second)).Handler(echo)
+
+	if w := do(h, tok); w.Code != 403 {
+		t.Fatalf("suspended: got %d, want 403", w.Code)
+	}
+	src.set(func(st *license.State, _ *error) { st.Status = license.StatusActive })
+	clk.Advance(2 * time.Second)
+	if w := do(h, tok); w.Code != 200 {
+		t.Fatalf("resumed, after the 2s state TTL: got %d, want 200", w.Code)
+	}
+}
+
 func TestGate_grace(t *testing.T) {
 	t.Parallel()
 	const ttl, grace, neg = 30 * time.Second, 60 * time.Second, 10 * time.Second

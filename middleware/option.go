@@ -31,6 +31,7 @@ type config struct {
 	remote       RemoteStateSource
 	stateTTL     time.Duration
 	negativeTTL  time.Duration
+	negativeSet  bool // WithNegativeTTL was given
 	grace        time.Duration
 	stateTimeout time.Duration
 	verifyTTL    time.Duration
@@ -204,13 +205,15 @@ func WithStateTTL(d time.Duration) Option {
 // revoked, suspended or released activation) is used before the source is
 // asked again, and how long the gate waits after a failed fetch before it
 // asks again while it serves a last known good state; between one second
-// and one day. Default: 10 seconds.
+// and one day. Default: 10 seconds, or the state TTL if that is shorter, so
+// that a license resumed after a suspension is let in again within the
+// state TTL.
 func WithNegativeTTL(d time.Duration) Option {
 	return func(c *config) error {
 		if d < time.Second || d > 24*time.Hour {
 			return badOption("negative TTL %v out of range 1s..24h", d)
 		}
-		c.negativeTTL = d
+		c.negativeTTL, c.negativeSet = d, true
 		return nil
 	}
 }

@@ -64,6 +64,16 @@ func admin(ctx context.Context, noun string, args []string, stdout, stderr io.Wr
 		var product string
 		fs.StringVar(&product, "product", "", "only licenses of this product")
 		run = func(ctx context.Context, s *license.Service) (any, error) { return nonNil(s.Licenses(ctx, product)) }
+	case "license suspend", "license revoke", "license resume":
+		var id string
+		fs.StringVar(&id, "id", "", "license ID")
+		st := map[string]license.Status{"suspend": license.StatusSuspended, "revoke": license.StatusRevoked, "resume": license.StatusActive}[verb]
+		run = func(ctx context.Context, s *license.Service) (any, error) {
+			if id == "" {
+				return nil, usageError("-id is required")
+			}
+			return s.SetLicenseStatus(ctx, strings.ToLower(id), st)
+		}
 	case "activation list":
 		var lic string
 		fs.StringVar(&lic, "license", "", "only activations of this license ID")

@@ -3,6 +3,7 @@
 //	licgate [serve] [flags]        serve QLM, EMS, JWKS and the demo gate
 //	licgate product add …          create a product
 //	licgate license add …          create a license
+//	licgate license suspend …      suspend, resume or revoke a license
 //	licgate activation list …      list activations
 //	licgate activation revoke …    revoke an activation
 //
@@ -64,6 +65,9 @@ const usage = `usage:
   licgate product add -id ID -name NAME [-major N] [-minor N]
   licgate license add -product ID -email EMAIL [-phone P] [-name N] [-company C] [-seats N]
                       [-expires YYYY-MM-DD] [-features a,b]
+  licgate product list
+  licgate license list [-product ID]
+  licgate license suspend|resume|revoke -id ID
   licgate activation list [-license ID]
   licgate activation revoke -aid AID
 Every command takes -data and -db. Run "licgate COMMAND -h" for its flags.

@@ -447,6 +447,28 @@ func TestGateThroughServe(t *testing.T) {
 		}
 	}
 	claims := verifyWithJWKS(t, base, a.ActivationToken)
+	var suspended license.License
+	cli(t, &suspended, "license", "suspend", "-data", data, "-id", l.ID)
+	if suspended.Status != license.StatusSuspended {
+		t.Fatalf("license suspend printed %+v", suspended)
+	}
+	waitStatus := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			code, body := call("/demo/hello", a.ActivationToken)
+			if code == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/demo/hello: %d %s, want %d within the 1s TTL", code, body, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitStatus(403)
+	cli(t, &suspended, "license", "resume", "-data", data, "-id", l.ID)
+	waitStatus(200)
 	var revoked license.Activation
 	cli(t, &revoked, "activation", "revoke", "-data", data, "-aid", claims.AID())
 	deadline := time.Now().Add(5 * time.Second)
