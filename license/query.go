@@ -48,3 +48,8 @@ func (s *Service) Activations(ctx context.Context, licenseID string) ([]Activati
 
 // CodeTTL returns how long an authorization code lives.
 func (s *Service) CodeTTL() time.Duration { return s.cfg.codeTTL }
+
+// SeatsInUse returns how many computers hold an activation of the license.
+func (s *Service) SeatsInUse(ctx context.Context, licenseID string) (int, error) {
+	return s.store.CountActive(ctx, licenseID)
+}

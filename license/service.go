@@ -512,17 +512,6 @@ func (s *Service) activate(ctx context.Context, p Product, l License, in activat
 	if err := a.Validate(); err != nil {
 		return Result{}, err
 	}
-	// A computer whose activation the vendor revoked stays shut out of this
-	// license; a released one may come back.
-	prior, err := s.store.Activations(ctx, l.ID)
-	if err != nil {
-		return Result{}, err
-	}
-	for _, x := range prior {
-		if x.ComputerID == in.computerID && x.Status == StatusRevoked {
-			return Result{}, ErrRevoked
-		}
-	}
 	var locked License
 	a, existing, err := s.store.Activate(ctx, ActivateParams{
 		Activation: a,

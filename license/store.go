@@ -40,8 +40,9 @@ type Store interface {
 	// it locks the license and calls p.Check with it (an error from Check
 	// aborts and is returned as is); it returns the existing active
 	// activation of the same computer, if any, with existing set; otherwise
-	// it returns ErrNoSeats if the license's active activations already fill
-	// its seats, or inserts p.Activation. If p.Code is set, that code is
+	// it returns ErrRevoked if the license holds a revoked activation of the
+	// computer (the vendor shut it out), ErrNoSeats if the license's active
+	// activations already fill its seats, or inserts p.Activation. If p.Code is set, that code is
 	// consumed in the same transaction, and ErrCodeInvalid is returned if it
 	// is gone. ErrNotFound if the license does not exist.
 	Activate(ctx context.Context, p ActivateParams) (a Activation, existing bool, err error)
@@ -53,6 +54,8 @@ type Store interface {
 	// ActivationByComputerKey returns the activation with the canonical
 	// computer key, whatever its status; ErrNotFound if there is none.
 	ActivationByComputerKey(ctx context.Context, computerKey string) (Activation, error)
+	// CountActive returns how many active activations a license holds.
+	CountActive(ctx context.Context, licenseID string) (int, error)
 	// Activations returns the activations of a license, or every activation
 	// if licenseID is empty, oldest first.
 	Activations(ctx context.Context, licenseID string) ([]Activation, error)

@@ -26,6 +26,7 @@ type Store struct {
 	byLicense    map[string][]string // license ID → AIDs
 	active       map[codeKey]string  // license and computer → AID of the active activation
 	held         map[string]int      // license ID → active activations
+	revoked      map[codeKey]bool    // license and computer the vendor shut out
 	computerKeys map[string]string   // computer key → AID
 	codes        map[codeKey]license.AuthorizationCode
 	sessions     map[string]license.Session // string(IDHash) → session
@@ -44,6 +45,7 @@ func New() *Store {
 		byLicense:    make(map[string][]string),
 		active:       make(map[codeKey]string),
 		held:         make(map[string]int),
+		revoked:      make(map[codeKey]bool),
 		computerKeys: make(map[string]string),
 		codes:        make(map[codeKey]license.AuthorizationCode),
 		sessions:     make(map[string]license.Session),
@@ -225,6 +227,9 @@ func (s *Store) Activate(ctx context.Context, p license.ActivateParams) (license
 	// Decide everything first; change the maps only once nothing can fail.
 	a, existing := s.activeOn(in.LicenseID, in.ComputerID)
 	if !existing {
+		if s.revoked[codeKey{in.LicenseID, in.ComputerID}] {
+			return license.Activation{}, false, fmt.Errorf("%w: computer %s was revoked from license %s", license.ErrRevoked, in.ComputerID, in.LicenseID)
+		}
 		if s.held[in.LicenseID] >= l.Seats {
 			return license.Activation{}, false, license.ErrNoSeats
 		}
@@ -366,10 +371,23 @@ func (s *Store) SetActivationStatus(ctx context.Context, aid string, status lice
 	}
 	delete(s.active, codeKey{a.LicenseID, a.ComputerID})
 	s.held[a.LicenseID]--
+	if status == license.StatusRevoked {
+		s.revoked[codeKey{a.LicenseID, a.ComputerID}] = true
+	}
 	a.Status = status
 	a.ReleasedAt = normTime(at)
 	s.activations[aid] = a
 	return cloneActivation(a), nil
+}
+
+// CountActive returns how many active activations a license holds.
+func (s *Store) CountActive(ctx context.Context, licenseID string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.held[licenseID], nil
 }
 
 // PutCode stores a code, replacing any code of the same license and

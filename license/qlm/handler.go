@@ -323,12 +323,8 @@ func (h *Handler) licenseInfo(ctx context.Context, res license.Result) any {
 	}
 	var result string
 	available := l.Seats
-	if as, err := h.svc.Activations(ctx, l.ID); err == nil {
-		for _, x := range as {
-			if x.Status == license.StatusActive {
-				available--
-			}
-		}
+	if n, err := h.svc.SeatsInUse(ctx, l.ID); err == nil {
+		available -= n
 	}
 	switch {
 	case !res.Activated():

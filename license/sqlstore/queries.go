@@ -10,7 +10,7 @@ type queries struct {
 	license, lockLicense, licenseByKey                                string
 	licensesByEmail, licensesOfProduct, allLicenses                   string
 	updateLicense, updateProperties                                   string
-	activeOn, countActive, insertActivation                           string
+	activeOn, countActive, revokedOn, insertActivation                string
 	activation, activationByComputerKey                               string
 	activationsOfLicense, allActivations                              string
 	setActivationStatus, activationStatus                             string
@@ -45,6 +45,8 @@ func newQueries(d Dialect) queries {
 		activeOn: "SELECT " + activationColumns + " FROM activations" +
 			" WHERE license_id = ? AND computer_id = ? AND status = 'active'",
 		countActive:      "SELECT count(*) FROM activations WHERE license_id = ? AND status = 'active'",
+		revokedOn: "SELECT count(*) FROM activations" +
+			" WHERE license_id = ? AND computer_id = ? AND status = 'revoked'",
 		insertActivation: "INSERT INTO activations (" + activationColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		activation:       "SELECT " + activationColumns + " FROM activations WHERE aid = ?",
 		activationByComputerKey: "SELECT " + activationColumns + " FROM activations" +
@@ -80,7 +82,7 @@ func newQueries(d Dialect) queries {
 		&q.insertProduct, &q.product, &q.products,
 		&q.productExists, &q.insertLicense, &q.license, &q.lockLicense, &q.licenseByKey,
 		&q.licensesByEmail, &q.licensesOfProduct, &q.allLicenses, &q.updateLicense, &q.updateProperties,
-		&q.activeOn, &q.countActive, &q.insertActivation, &q.activation, &q.activationByComputerKey,
+		&q.activeOn, &q.countActive, &q.revokedOn, &q.insertActivation, &q.activation, &q.activationByComputerKey,
 		&q.activationsOfLicense, &q.allActivations, &q.setActivationStatus, &q.activationStatus,
 		&q.putCode, &q.codes, &q.spendCode, &q.deleteCode, &q.deleteDeadCode, &q.deleteExpiredCodes,
 		&q.insertSession, &q.touchSession, &q.deleteSession, &q.deleteExpiredSessions,

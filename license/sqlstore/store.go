@@ -442,6 +442,13 @@ func (s *Store) Activate(ctx context.Context, p license.ActivateParams) (license
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		default:
+			var revoked int
+			if err := tx.QueryRowContext(ctx, s.q.revokedOn, in.LicenseID, in.ComputerID).Scan(&revoked); err != nil {
+				return err
+			}
+			if revoked > 0 {
+				return fmt.Errorf("%w: computer %s was revoked from license %s", license.ErrRevoked, in.ComputerID, in.LicenseID)
+			}
 			var held int
 			if err := tx.StmtContext(ctx, s.stmt.countActive).QueryRowContext(ctx, in.LicenseID).Scan(&held); err != nil {
 				return err
@@ -535,6 +542,13 @@ func (s *Store) Activations(ctx context.Context, licenseID string) ([]license.Ac
 		as, err = queryAll(ctx, s.db, scanActivation, s.q.activationsOfLicense, licenseID)
 	}
 	return as, wrap("activations", err)
+}
+
+// CountActive returns how many active activations a license holds.
+func (s *Store) CountActive(ctx context.Context, licenseID string) (int, error) {
+	var n int
+	err := s.stmt.countActive.QueryRowContext(ctx, licenseID).Scan(&n)
+	return n, wrap("count active", err)
 }
 
 // SetActivationStatus moves an active activation to released or revoked at

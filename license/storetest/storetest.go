@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) license.Store) {
 		{"UpdateLicense", testUpdateLicense},
 		{"Activate", testActivate},
 		{"ActivateSeats", testActivateSeats},
+		{"ActivateRevokedComputer", testActivateRevokedComputer},
 		{"ActivateCheck", testActivateCheck},
 		{"ActivateCode", testActivateCode},
 		{"ActivateProperties", testActivateProperties},
@@ -360,10 +361,43 @@ func testActivateSeats(t *testing.T, s license.Store) {
 	if got, want := countActive(as), 2; got != want {
 		t.Errorf("active activations: got %d, want %d", got, want)
 	}
+	n, err := s.CountActive(ctx, l.ID)
+	mustNil(t, "CountActive", err)
+	if n != 2 {
+		t.Errorf("CountActive: got %d, want 2", n)
+	}
+	n, err = s.CountActive(ctx, newActivation(t, l.ID, "x").AID)
+	mustNil(t, "CountActive of an unknown license", err)
+	if n != 0 {
+		t.Errorf("CountActive of an unknown license: got %d, want 0", n)
+	}
 	for _, a := range []license.Activation{a3, a4} {
 		got, err := s.Activation(ctx, a.AID)
 		mustNil(t, "Activation", err)
 		equal(t, "Activation", got, a)
+	}
+}
+
+// testActivateRevokedComputer checks that a computer whose activation was
+// revoked cannot activate the license again, while a released one can, and
+// that the rule is per license.
+func testActivateRevokedComputer(t *testing.T, s license.Store) {
+	ctx := t.Context()
+	at := t0.Add(time.Hour)
+	l := mustLicense(t, s, 3)
+	other := mustLicense(t, s, 1)
+	a := mustActivate(t, s, l.ID, "pc-r")
+	_, err := s.SetActivationStatus(ctx, a.AID, license.StatusRevoked, at)
+	mustNil(t, "SetActivationStatus(revoked)", err)
+	_, _, err = s.Activate(ctx, license.ActivateParams{Activation: newActivation(t, l.ID, "pc-r")})
+	wantErr(t, "Activate a revoked computer again", err, license.ErrRevoked)
+	mustActivate(t, s, other.ID, "pc-r") // another license is not affected
+
+	b := mustActivate(t, s, l.ID, "pc-s")
+	_, err = s.SetActivationStatus(ctx, b.AID, license.StatusReleased, at)
+	mustNil(t, "SetActivationStatus(released)", err)
+	if c := mustActivate(t, s, l.ID, "pc-s"); c.AID == b.AID {
+		t.Errorf("Activate a released computer: got the released AID %s, want a new one", c.AID)
 	}
 }
 
