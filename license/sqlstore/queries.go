@@ -44,7 +44,7 @@ func newQueries(d Dialect) queries {
 
 		activeOn: "SELECT " + activationColumns + " FROM activations" +
 			" WHERE license_id = ? AND computer_id = ? AND status = 'active'",
-		countActive:      "SELECT count(*) FROM activations WHERE license_id = ? AND status = 'active'",
+		countActive: "SELECT count(*) FROM activations WHERE license_id = ? AND status = 'active'",
 		revokedOn: "SELECT count(*) FROM activations" +
 			" WHERE license_id = ? AND computer_id = ? AND status = 'revoked'",
 		insertActivation: "INSERT INTO activations (" + activationColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
