@@ -343,11 +343,11 @@ func (s *Service) findLicenseForCode(ctx context.Context, email string, req Code
 			first = l
 		}
 		if free == nil {
-			as, err := s.store.Activations(ctx, l.ID)
+			n, err := s.store.CountActive(ctx, l.ID)
 			if err != nil {
 				return Product{}, License{}, err
 			}
-			if countActive(as) < l.Seats {
+			if n < l.Seats {
 				free = l
 			}
 		}
@@ -359,16 +359,6 @@ func (s *Service) findLicenseForCode(ctx context.Context, email string, req Code
 		return p, *first, nil
 	}
 	return Product{}, License{}, fmt.Errorf("%w: no usable license for this email and product", ErrNotFound)
-}
-
-func countActive(as []Activation) int {
-	n := 0
-	for _, a := range as {
-		if a.Status == StatusActive {
-			n++
-		}
-	}
-	return n
 }
 
 // CodeActivation activates with an authorization code (QLM
