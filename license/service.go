@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -693,12 +692,3 @@ func (s *Service) PurgeExpiredCodes(ctx context.Context) (int, error) {
 
 // now is the service clock in UTC, to the microsecond that stores keep.
 func (s *Service) now() time.Time { return s.cfg.now().UTC().Truncate(time.Microsecond) }
-
-// sameKey compares two keys in canonical form, in constant time.
-func sameKey(a, b string) bool {
-	ca, err := ParseKey(a)
-	if err != nil {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(ca), []byte(strings.TrimSpace(b))) == 1
-}

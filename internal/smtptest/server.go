@@ -433,9 +433,7 @@ func (s *Server) serve(conn net.Conn) {
 				if l == ".\r\n" {
 					break
 				}
-				if strings.HasPrefix(l, ".") {
-					l = l[1:] // dot-unstuffing, RFC 5321 section 4.5.2
-				}
+				l = strings.TrimPrefix(l, ".") // dot-unstuffing, RFC 5321 section 4.5.2
 				data.WriteString(l)
 			}
 			msg.Data = []byte(data.String())
