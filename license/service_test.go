@@ -220,3 +220,22 @@ func TestTokenExpiresWithLicense(t *testing.T) {
 		t.Fatalf("claims = %+v", c)
 	}
 }
+
+// TestDeliveryFailures shows that a failing notifier is reported only when
+// the service may reveal which emails have a license.
+func TestDeliveryFailures(t *testing.T) {
+	t.Parallel()
+	broken := license.NotifierFunc(func(context.Context, license.Message) error { return errors.New("smtp down") })
+	for _, reveal := range []bool{false, true} {
+		e := newEnv(t, license.WithEmailNotifier(broken), license.WithRevealUnknownEmail(reveal))
+		ctx := context.Background()
+		err := e.svc.RequestCode(ctx, license.CodeRequest{Email: "ann@example.com", ComputerID: "pc", Target: license.Target{ProductID: "app"}})
+		e.svc.Close(ctx)
+		if reveal && !errors.Is(err, license.ErrDelivery) {
+			t.Errorf("reveal: RequestCode = %v, want ErrDelivery", err)
+		}
+		if !reveal && err != nil {
+			t.Errorf("hidden: RequestCode = %v, want nil", err)
+		}
+	}
+}

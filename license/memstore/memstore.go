@@ -456,14 +456,7 @@ func (s *Store) DeleteExpiredCodes(ctx context.Context, now time.Time) (int, err
 	now = normTime(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for k, c := range s.codes {
-		if !c.ExpiresAt.After(now) {
-			delete(s.codes, k)
-			n++
-		}
-	}
-	return n, nil
+	return deleteExpired(s.codes, now, func(c license.AuthorizationCode) time.Time { return c.ExpiresAt }), nil
 }
 
 // CreateSession stores a new session; ErrConflict if its hash is taken.
@@ -519,14 +512,20 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, 
 	now = normTime(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return deleteExpired(s.sessions, now, func(sess license.Session) time.Time { return sess.ExpiresAt }), nil
+}
+
+// deleteExpired removes the entries of m that expire at or before now and
+// returns how many it removed.
+func deleteExpired[K comparable, V any](m map[K]V, now time.Time, expiry func(V) time.Time) int {
 	n := 0
-	for k, sess := range s.sessions {
-		if !sess.ExpiresAt.After(now) {
-			delete(s.sessions, k)
+	for k, v := range m {
+		if !expiry(v).After(now) {
+			delete(m, k)
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
 
 // normTime returns t as the SQL stores keep it: in UTC, to the microsecond.
