@@ -18,23 +18,39 @@ func newService() *license.Service {
 	return svc
 }
 
-// Activation by key, and what happens when the seats run out.
-func ExampleService_ValidateKey() {
+// Activation by key: the client presents the activation key, which names
+// the license; a computer that activates again keeps its seat; a new one
+// needs a free seat.
+func ExampleService_Activate() {
 	ctx := context.Background()
 	svc := newService()
 	defer svc.Close(ctx)
 	svc.CreateProduct(ctx, license.Product{ID: "cad", Name: "Acme CAD", Major: 3})
-	l, _ := svc.CreateLicense(ctx, license.NewLicense{ProductID: "cad", Customer: license.Customer{Email: "ann@example.com"}, Seats: 1})
+	created, _ := svc.CreateLicense(ctx, license.NewLicense{ProductID: "cad", Customer: license.Customer{Email: "ann@example.com"}, Seats: 1})
 
-	first, _ := svc.ValidateKey(ctx, license.KeyValidation{Key: l.Key, ComputerID: "pc-1"})
-	again, _ := svc.ValidateKey(ctx, license.KeyValidation{Key: l.Key, ComputerID: "pc-1"})
-	_, err := svc.ValidateKey(ctx, license.KeyValidation{Key: l.Key, ComputerID: "pc-2"})
+	activate := func(computer string) (license.Result, error) {
+		l, err := svc.LicenseByKey(ctx, created.Key) // the credential the client typed
+		if err != nil {
+			return license.Result{}, err
+		}
+		return svc.Activate(ctx, license.ActivationRequest{LicenseID: l.ID, ComputerID: computer})
+	}
+	first, _ := activate("pc-1")
+	again, _ := activate("pc-1")
+	_, err := activate("pc-2")
 
 	fmt.Println("same activation:", first.Activation.AID == again.Activation.AID, again.Existing)
-	fmt.Println("second computer:", errors.Is(err, license.ErrNoSeats))
+	fmt.Println("seats held:", again.License.SeatsHeld, "of", again.License.Seats)
+	switch {
+	case errors.Is(err, license.ErrNoSeats):
+		fmt.Println("second computer:", license.Explain(err))
+	case err != nil:
+		fmt.Println("other error:", err)
+	}
 	// Output:
 	// same activation: true true
-	// second computer: true
+	// seats held: 1 of 1
+	// second computer: Every seat of the license is in use.
 }
 
 // Verifying an activation token, and telling the failures apart.
@@ -43,8 +59,8 @@ func ExampleVerifier_Verify() {
 	svc := newService()
 	defer svc.Close(ctx)
 	svc.CreateProduct(ctx, license.Product{ID: "cad", Name: "Acme CAD", Major: 3})
-	l, _ := svc.CreateLicense(ctx, license.NewLicense{ProductID: "cad", Customer: license.Customer{Email: "ann@example.com"}, Features: []string{"render"}})
-	res, _ := svc.ValidateKey(ctx, license.KeyValidation{Key: l.Key, ComputerID: "pc-1"})
+	l, _ := svc.CreateLicense(ctx, license.NewLicense{ProductID: "cad", Seats: 1, Features: []string{"render"}})
+	res, _ := svc.Activate(ctx, license.ActivationRequest{LicenseID: l.ID, ComputerID: "pc-1"})
 
 	v, _ := license.NewVerifier(license.VerifierConfig{Keyfunc: svc.KeySet().Keyfunc, Issuer: svc.Issuer(), Audiences: []string{"cad"}})
 	for _, tok := range []string{res.Token, res.Token + "x"} {

@@ -2,6 +2,7 @@ package license
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"math/big"
 	"strings"
@@ -186,4 +187,27 @@ func IsUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// NewProductKey returns a new EMS product key: a random (version 4) UUID
+// from crypto/rand, 122 bits that nothing else in licgate is derived from
+// or derives from, so no identifier a client or a gated service sees can
+// lead to it.
+func NewProductKey() (string, error) { return NewUUID() }
+
+// ParseProductKey returns the canonical form of a product key as a client
+// sent it: trimmed and lower-cased. It returns an error wrapping
+// [ErrInvalid] unless that is a UUID.
+func ParseProductKey(s string) (string, error) {
+	pk := strings.ToLower(strings.TrimSpace(s))
+	if !IsUUID(pk) {
+		return "", invalidf("the product key is not a UUID")
+	}
+	return pk, nil
+}
+
+// equalSecret compares two credentials in constant time; the lengths of
+// canonical credentials are public, so only their content is protected.
+func equalSecret(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

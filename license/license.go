@@ -37,14 +37,14 @@ type Product struct {
 
 // Validate reports whether p can be stored.
 func (p Product) Validate() error {
-	if err := checkID("product id", p.ID); err != nil {
+	if err := checkID("product ID", p.ID); err != nil {
 		return err
 	}
 	if err := checkText("product name", p.Name, 1, MaxNameLen); err != nil {
 		return err
 	}
 	if p.Major < 0 || p.Minor < 0 || p.Major > 1_000_000 || p.Minor > 1_000_000 {
-		return invalidf("product version %d.%d out of range", p.Major, p.Minor)
+		return invalidf("the product version %d.%d is out of range", p.Major, p.Minor)
 	}
 	return nil
 }
@@ -66,13 +66,22 @@ const (
 // License is what a customer buys: the right to activate a product on up to
 // Seats computers at once, until ExpiresAt.
 type License struct {
-	// ID is a lower-case UUID. It doubles as the EMS product key.
+	// ID is a lower-case UUID. It identifies the license in tokens, URLs,
+	// logs and answers, and grants nothing.
 	ID string `json:"id"`
 	// Key is the activation key a customer types, QLM-shaped (see [NewKey]).
-	Key       string `json:"key"`
-	ProductID string `json:"productId"`
+	// It is a credential: whoever has it may activate the license.
+	Key string `json:"key"`
+	// ProductKey is the EMS product key, a credential of its own: random,
+	// unrelated to ID (see [NewProductKey]).
+	ProductKey string `json:"productKey"`
+	ProductID  string `json:"productId"`
 	Customer
 	Seats int `json:"seats"`
+	// SeatsHeld is how many activations hold a seat now. The store keeps it
+	// in the license record, changing it in the transaction that takes or
+	// frees a seat, so reading it costs the same however full the license.
+	SeatsHeld int `json:"seatsHeld"`
 	// ExpiresAt is the end of the license; the zero time means it never expires.
 	ExpiresAt  time.Time  `json:"expiresAt,omitzero"`
 	Features   []string   `json:"features,omitempty"`
@@ -97,14 +106,20 @@ func (l License) Validate() error {
 	if _, err := ParseKey(l.Key); err != nil {
 		return err
 	}
-	if err := checkID("product id", l.ProductID); err != nil {
+	if !IsUUID(l.ProductKey) {
+		return invalidf("product key %q is not a lower-case UUID", l.ProductKey)
+	}
+	if err := checkID("product ID", l.ProductID); err != nil {
 		return err
 	}
 	if err := l.Customer.Validate(); err != nil {
 		return err
 	}
 	if l.Seats < 1 || l.Seats > MaxSeats {
-		return invalidf("seats %d out of range 1..%d", l.Seats, MaxSeats)
+		return invalidf("seats must be 1 to %d, not %d", MaxSeats, l.Seats)
+	}
+	if l.SeatsHeld < 0 {
+		return invalidf("seats held must not be negative")
 	}
 	if len(l.Features) > MaxFeatures {
 		return invalidf("%d features, at most %d", len(l.Features), MaxFeatures)
@@ -145,25 +160,14 @@ func (l License) HasFeature(f string) bool {
 	return false
 }
 
-// Usable returns nil if the license can be used at now, or the sentinel
-// error that says why not: [ErrRevoked], [ErrSuspended] or [ErrExpired].
-func (l License) Usable(now time.Time) error {
-	switch {
-	case l.Status == StatusRevoked:
-		return ErrRevoked
-	case l.Status == StatusSuspended:
-		return ErrSuspended
-	case l.Expired(now):
-		return ErrExpired
-	}
-	return nil
-}
-
-// Validate reports whether c is a well-formed customer. An email address is
-// required; it is what codes are sent to and what licenses are found by.
+// Validate reports whether c is a well-formed customer. Every field may be
+// empty: a license sold through a product key may get its customer later.
+// Codes are sent to the email address, and licenses found by it.
 func (c Customer) Validate() error {
-	if _, err := NormalizeEmail(c.Email); err != nil {
-		return err
+	if c.Email != "" {
+		if _, err := NormalizeEmail(c.Email); err != nil {
+			return err
+		}
 	}
 	if c.Phone != "" {
 		if err := checkPhone(c.Phone); err != nil {
@@ -262,27 +266,14 @@ func (a Activation) Validate() error {
 		}
 	}
 	if utf8.RuneCountInString(a.Comments) > MaxComments || !utf8.ValidString(a.Comments) {
-		return invalidf("comments longer than %d characters or not UTF-8", MaxComments)
+		return invalidf("the comments are longer than %d characters or not UTF-8", MaxComments)
 	}
 	for _, r := range a.Comments {
 		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
-			return invalidf("comments contain a control character")
+			return invalidf("the comments contain a control character")
 		}
 	}
 	return nil
-}
-
-// Usable returns nil while the activation holds its seat, or [ErrRevoked] or
-// [ErrReleased].
-func (a Activation) Usable() error {
-	switch a.Status {
-	case StatusActive:
-		return nil
-	case StatusReleased:
-		return ErrReleased
-	default:
-		return ErrRevoked
-	}
 }
 
 // Attribute is an EMS activation attribute, kept as the client sent it.
@@ -348,11 +339,11 @@ type PropertyChange struct {
 func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || len(s) > MaxEmailLen {
-		return "", invalidf("email address missing or longer than %d bytes", MaxEmailLen)
+		return "", invalidf("the email address is missing or longer than %d bytes", MaxEmailLen)
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s {
-		return "", invalidf("email address %q is not a plain address", s)
+		return "", invalidf("the email address %q is not a plain address", s)
 	}
 	return strings.ToLower(a.Address), nil
 }
@@ -361,11 +352,11 @@ func NormalizeEmail(s string) (string, error) {
 // characters, printable, with no spaces.
 func CheckComputerID(id string) error {
 	if id == "" || utf8.RuneCountInString(id) > MaxComputerIDLen || !utf8.ValidString(id) {
-		return invalidf("computer id must be 1 to %d characters", MaxComputerIDLen)
+		return invalidf("the computer ID must be 1 to %d characters", MaxComputerIDLen)
 	}
 	for _, r := range id {
 		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
-			return invalidf("computer id contains a space or control character")
+			return invalidf("the computer ID contains a space or a control character")
 		}
 	}
 	return nil
@@ -373,11 +364,11 @@ func CheckComputerID(id string) error {
 
 func checkID(what, s string) error {
 	if s == "" || len(s) > MaxIDLen {
-		return invalidf("%s must be 1 to %d characters", what, MaxIDLen)
+		return invalidf("the %s must be 1 to %d characters", what, MaxIDLen)
 	}
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return invalidf("%s %q may hold only letters, digits, '-', '_' and '.'", what, s)
+			return invalidf("the %s %q may hold only letters, digits, '-', '_' and '.'", what, s)
 		}
 	}
 	return nil
@@ -385,7 +376,7 @@ func checkID(what, s string) error {
 
 func checkFeature(f string) error {
 	if f == "" || len(f) > MaxFeatureLen {
-		return invalidf("feature must be 1 to %d characters", MaxFeatureLen)
+		return invalidf("a feature must be 1 to %d characters", MaxFeatureLen)
 	}
 	for _, r := range f {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:", r)) {
@@ -397,7 +388,7 @@ func checkFeature(f string) error {
 
 func checkPhone(p string) error {
 	if len(p) > MaxPhoneLen {
-		return invalidf("phone number longer than %d characters", MaxPhoneLen)
+		return invalidf("the phone number is longer than %d characters", MaxPhoneLen)
 	}
 	digits := 0
 	for i, r := range p {
@@ -406,11 +397,11 @@ func checkPhone(p string) error {
 			digits++
 		case r == '+' && i == 0, r == ' ', r == '-', r == '(', r == ')', r == '.':
 		default:
-			return invalidf("phone number %q has a character other than digits, '+', spaces, '-', '(', ')' and '.'", p)
+			return invalidf("the phone number %q has a character other than digits, '+', spaces, '-', '(', ')' and '.'", p)
 		}
 	}
 	if digits < 5 {
-		return invalidf("phone number %q has too few digits", p)
+		return invalidf("the phone number %q has too few digits", p)
 	}
 	return nil
 }
@@ -418,16 +409,12 @@ func checkPhone(p string) error {
 func checkText(what, s string, minLen, maxLen int) error {
 	n := utf8.RuneCountInString(s)
 	if n < minLen || n > maxLen || !utf8.ValidString(s) {
-		return invalidf("%s must be %d to %d characters of UTF-8", what, minLen, maxLen)
+		return invalidf("the %s must be %d to %d characters of UTF-8", what, minLen, maxLen)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			return invalidf("%s contains a control character", what)
+			return invalidf("the %s contains a control character", what)
 		}
 	}
 	return nil
-}
-
-func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }

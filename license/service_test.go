@@ -3,6 +3,8 @@ package license_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -110,7 +112,7 @@ func TestRequestCodeBySMSWhenPhoneKnown(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, license.WithRevealUnknownEmail(true))
 	ctx := context.Background()
-	l, _ := e.svc.CreateLicense(ctx, license.NewLicense{ProductID: "app", Customer: license.Customer{Email: "bo@example.com", Phone: "+1 555 0100"}})
+	l, _ := e.svc.CreateLicense(ctx, license.NewLicense{ProductID: "app", Seats: 1, Customer: license.Customer{Email: "bo@example.com", Phone: "+1 555 0100"}})
 	if err := e.svc.RequestCode(ctx, license.CodeRequest{Email: "bo@example.com", ComputerID: "pc", Target: license.Target{ProductID: "app"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -167,11 +169,22 @@ func TestFailedAttemptsRateLimitedPerAddress(t *testing.T) {
 	}
 }
 
+// activate activates computer on the env's license by its key, as QLM's
+// ValidateLicenseHttp does.
+func (e *env) activate(t *testing.T, l license.License, computer string) (license.Result, error) {
+	t.Helper()
+	got, err := e.svc.LicenseByKey(context.Background(), l.Key)
+	if err != nil {
+		return license.Result{}, err
+	}
+	return e.svc.Activate(context.Background(), license.ActivationRequest{LicenseID: got.ID, ComputerID: computer})
+}
+
 func TestLicenseStateGatesActivation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	res, err := e.svc.ValidateKey(ctx, license.KeyValidation{Key: e.lic.Key, ComputerID: "pc"})
+	res, err := e.activate(t, e.lic, "pc")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,12 +199,13 @@ func TestLicenseStateGatesActivation(t *testing.T) {
 	if !errors.Is(st.Err(e.svc.Now()), license.ErrSuspended) {
 		t.Fatalf("suspended state = %+v", st)
 	}
-	if _, err := e.svc.ValidateKey(ctx, license.KeyValidation{Key: e.lic.Key, ComputerID: "pc", ComputerKey: res.Activation.ComputerKey}); !errors.Is(err, license.ErrSuspended) {
+	_, err = e.svc.Validate(ctx, license.ValidationRequest{ComputerKey: res.Activation.ComputerKey, ComputerID: "pc"})
+	if !errors.Is(err, license.ErrSuspended) {
 		t.Fatalf("validate suspended: %v", err)
 	}
 	e.svc.SetLicenseStatus(ctx, e.lic.ID, license.StatusActive)
 	e.advance(200 * 24 * time.Hour)
-	if _, err := e.svc.ValidateKey(ctx, license.KeyValidation{Key: e.lic.Key, ComputerID: "pc2"}); !errors.Is(err, license.ErrExpired) {
+	if _, err := e.activate(t, e.lic, "pc2"); !errors.Is(err, license.ErrExpired) {
 		t.Fatalf("activate expired: %v", err)
 	}
 	st, _ = e.svc.ActivationState(ctx, res.Activation.AID)
@@ -200,11 +214,255 @@ func TestLicenseStateGatesActivation(t *testing.T) {
 	}
 }
 
+// TestActivationRules checks each rule of Service.Activate with the error
+// it is told apart by.
+func TestActivationRules(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		setup func(e *env, l license.License) // before activating computer "pc"
+		seats int
+		want  error
+	}{
+		{"free seat", func(*env, license.License) {}, 1, nil},
+		{"no seat left", func(e *env, l license.License) { e.activate(t, l, "other") }, 1, license.ErrNoSeats},
+		{"seat freed by a release", func(e *env, l license.License) {
+			e.activate(t, l, "other")
+			e.svc.Release(ctx, l.ID, "other")
+		}, 1, nil},
+		{"seat freed by a revocation", func(e *env, l license.License) {
+			r, _ := e.activate(t, l, "other")
+			e.svc.RevokeActivation(ctx, r.Activation.AID)
+		}, 1, nil},
+		{"computer revoked from the license", func(e *env, l license.License) {
+			r, _ := e.activate(t, l, "pc")
+			e.svc.RevokeActivation(ctx, r.Activation.AID)
+		}, 2, license.ErrActivationRevoked},
+		{"computer released, may come back", func(e *env, l license.License) {
+			e.activate(t, l, "pc")
+			e.svc.Release(ctx, l.ID, "pc")
+		}, 1, nil},
+		{"license suspended", func(e *env, l license.License) { e.svc.SetLicenseStatus(ctx, l.ID, license.StatusSuspended) }, 1, license.ErrSuspended},
+		{"license revoked", func(e *env, l license.License) { e.svc.SetLicenseStatus(ctx, l.ID, license.StatusRevoked) }, 1, license.ErrLicenseRevoked},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			l, err := e.svc.CreateLicense(ctx, license.NewLicense{ProductID: "app", Seats: tt.seats})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.setup(e, l)
+			_, err = e.activate(t, l, "pc")
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("Activate: got %v, want %v", err, tt.want)
+			}
+			if errors.Is(err, license.ErrActivationRevoked) && errors.Is(err, license.ErrLicenseRevoked) {
+				t.Fatal("a revoked activation also reads as a revoked license")
+			}
+		})
+	}
+}
+
+// TestSeatsHeldFollowsActivations checks the counter the seat rule reads
+// against the activations, through activations, repeats, releases and
+// revocations.
+func TestSeatsHeldFollowsActivations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	l, _ := e.svc.CreateLicense(ctx, license.NewLicense{ProductID: "app", Seats: 10})
+	var aids []string
+	for i := range 6 {
+		r, err := e.activate(t, l, fmt.Sprintf("pc-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		aids = append(aids, r.Activation.AID)
+		if r.License.SeatsHeld != i+1 {
+			t.Fatalf("after %d activations the result says %d seats held", i+1, r.License.SeatsHeld)
+		}
+	}
+	if r, _ := e.activate(t, l, "pc-0"); !r.Existing || r.License.SeatsHeld != 6 {
+		t.Fatalf("activating pc-0 again: existing %v, %d held; want the same activation, 6 held", r.Existing, r.License.SeatsHeld)
+	}
+	e.svc.Release(ctx, l.ID, "pc-1")
+	e.svc.RevokeActivation(ctx, aids[2])
+	e.svc.ReleaseActivation(ctx, aids[3])
+	if _, err := e.svc.RevokeActivation(ctx, aids[3]); !errors.Is(err, license.ErrReleased) {
+		t.Fatalf("revoking a released activation: %v, want ErrReleased", err)
+	}
+	got, _ := e.svc.License(ctx, l.ID)
+	as, _ := e.svc.Activations(ctx, l.ID)
+	active := 0
+	for _, a := range as {
+		if a.Status == license.StatusActive {
+			active++
+		}
+	}
+	if got.SeatsHeld != 3 || active != 3 {
+		t.Fatalf("SeatsHeld %d, active activations %d; want 3 and 3", got.SeatsHeld, active)
+	}
+}
+
+// TestStateErr is the one decision of whether a state lets a request
+// through, with a reason of its own for each case.
+func TestStateErr(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		st   license.State
+		want error
+	}{
+		{"active", license.State{Activation: license.StatusActive, License: license.StatusActive}, nil},
+		{"license alone", license.State{License: license.StatusActive}, nil},
+		{"activation released", license.State{Activation: license.StatusReleased, License: license.StatusActive}, license.ErrReleased},
+		{"activation revoked", license.State{Activation: license.StatusRevoked, License: license.StatusActive}, license.ErrActivationRevoked},
+		{"license revoked", license.State{Activation: license.StatusActive, License: license.StatusRevoked}, license.ErrLicenseRevoked},
+		{"license suspended", license.State{Activation: license.StatusActive, License: license.StatusSuspended}, license.ErrSuspended},
+		{"expired", license.State{Activation: license.StatusActive, License: license.StatusActive, ExpiresAt: now}, license.ErrExpired},
+		{"not yet expired", license.State{Activation: license.StatusActive, License: license.StatusActive, ExpiresAt: now.Add(time.Second)}, nil},
+		{"unknown status", license.State{Activation: "paused", License: license.StatusActive}, license.ErrActivationRevoked},
+		{"old server, suspended", license.State{Status: license.StatusSuspended}, license.ErrSuspended},
+		{"old server, revoked", license.State{Status: license.StatusRevoked}, license.ErrActivationRevoked},
+		{"old server, active", license.State{Status: license.StatusActive}, nil},
+	}
+	for _, tt := range tests {
+		got := tt.st.Err(now)
+		if got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	// StateOf sums the statuses up for old gates as before.
+	l := license.License{ID: "l", ProductID: "p", Status: license.StatusSuspended}
+	if st := license.StateOf(l, license.Activation{AID: "a", Status: license.StatusActive}); st.Status != license.StatusSuspended {
+		t.Errorf("StateOf(active on suspended).Status = %q, want suspended", st.Status)
+	}
+	if st := license.StateOf(l, license.Activation{AID: "a", Status: license.StatusReleased}); st.Status != license.StatusReleased {
+		t.Errorf("StateOf(released on suspended).Status = %q, want released", st.Status)
+	}
+}
+
+// TestProductKeyIsACredentialOfItsOwn: the product key is unrelated to the
+// license ID, and the ID, which tokens carry, opens nothing.
+func TestProductKeyIsACredentialOfItsOwn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	res, err := e.activate(t, e.lic, "pc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.lic.ProductKey == e.lic.ID || !license.IsUUID(e.lic.ProductKey) {
+		t.Fatalf("product key %q, license ID %q: want a UUID of its own", e.lic.ProductKey, e.lic.ID)
+	}
+	for _, id := range []string{e.lic.ID, res.Activation.AID, "app", "pc"} {
+		if _, err := e.svc.LicenseByProductKey(ctx, id); !errors.Is(err, license.ErrNotFound) {
+			t.Errorf("LicenseByProductKey(%q): %v, want ErrNotFound", id, err)
+		}
+		if _, err := e.svc.LicenseByKey(ctx, id); !errors.Is(err, license.ErrNotFound) {
+			t.Errorf("LicenseByKey(%q): %v, want ErrNotFound", id, err)
+		}
+	}
+	got, err := e.svc.LicenseByProductKey(ctx, "  "+strings.ToUpper(e.lic.ProductKey)+" ")
+	if err != nil || got.ID != e.lic.ID {
+		t.Fatalf("LicenseByProductKey(the key, upper case) = %v, %v", got.ID, err)
+	}
+	v, _ := license.NewVerifier(license.VerifierConfig{Keyfunc: e.svc.KeySet().Keyfunc, Issuer: "licgate", Now: e.svc.Now})
+	c, err := v.Verify(res.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{e.lic.Key, e.lic.ProductKey, res.Activation.ComputerKey} {
+		if strings.Contains(res.Token, secret) || strings.Contains(fmt.Sprintf("%+v", *c), secret) {
+			t.Errorf("the token carries the credential %q", secret)
+		}
+	}
+}
+
+// TestRegisterCustomer: a product key's holder may attach a customer to a
+// license that has none, once; replacing one takes the vendor.
+func TestRegisterCustomer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	l, err := e.svc.CreateLicense(ctx, license.NewLicense{ProductID: "app", Seats: 1})
+	if err != nil {
+		t.Fatalf("a license without a customer: %v", err)
+	}
+	if _, err := e.svc.RegisterCustomer(ctx, l.ID, license.Customer{Email: "Eve@Example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.RegisterCustomer(ctx, l.ID, license.Customer{Email: "mallory@example.com"}); !errors.Is(err, license.ErrPermission) {
+		t.Fatalf("registering over a customer: %v, want ErrPermission", err)
+	}
+	if _, err := e.svc.RegisterCustomer(ctx, e.lic.ID, license.Customer{Email: "mallory@example.com"}); !errors.Is(err, license.ErrPermission) {
+		t.Fatalf("registering over the env's customer: %v, want ErrPermission", err)
+	}
+	got, _ := e.svc.License(ctx, l.ID)
+	if got.Email != "eve@example.com" {
+		t.Fatalf("email = %q, want eve@example.com", got.Email)
+	}
+	got, err = e.svc.UpdateLicense(ctx, l.ID, func(l *license.License) error { l.Email = "new@example.com"; return nil })
+	if err != nil || got.Email != "new@example.com" {
+		t.Fatalf("vendor update: %q, %v", got.Email, err)
+	}
+}
+
+func TestLicenseValidationErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, seats := range []int{0, -1, license.MaxSeats + 1} {
+		_, err := e.svc.CreateLicense(ctx, license.NewLicense{ProductID: "app", Seats: seats})
+		if !errors.Is(err, license.ErrInvalid) {
+			t.Errorf("CreateLicense(seats %d): %v, want ErrInvalid", seats, err)
+		}
+	}
+	if _, err := e.svc.RevokeActivation(ctx, "nope"); !errors.Is(err, license.ErrNotFound) || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("RevokeActivation(nope): %v, want ErrNotFound naming it", err)
+	}
+	if _, err := e.svc.SetLicenseStatus(ctx, e.lic.ID, license.StatusRevoked); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SetLicenseStatus(ctx, e.lic.ID, license.StatusActive); !errors.Is(err, license.ErrLicenseRevoked) {
+		t.Errorf("resuming a revoked license: %v, want ErrLicenseRevoked", err)
+	}
+}
+
+// TestExplain: what clients are shown is a sentence, never a package
+// prefix, and internal errors are not shown at all.
+func TestExplain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	_, badComputer := e.svc.Activate(ctx, license.ActivationRequest{LicenseID: e.lic.ID, ComputerID: "has space"})
+	_, notFound := e.svc.Activation(ctx, "nope")
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{badComputer, "Invalid argument: the computer ID contains a space or a control character."},
+		{fmt.Errorf("sqlstore: activate: %w", badComputer), "Invalid argument: the computer ID contains a space or a control character."},
+		{notFound, `The activation "nope" does not exist.`},
+		{license.ErrLicenseRevoked, "The license has been revoked."},
+		{license.ErrActivationRevoked, "The activation of this computer has been revoked."},
+		{fmt.Errorf("sqlstore: %w", errors.New("disk I/O error")), "An internal error occurred."},
+	}
+	for _, tt := range tests {
+		if got := license.Explain(tt.err); got != tt.want {
+			t.Errorf("Explain(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
 func TestTokenExpiresWithLicense(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, license.WithTokenTTL(365*24*time.Hour))
-	ctx := context.Background()
-	res, err := e.svc.ValidateKey(ctx, license.KeyValidation{Key: e.lic.Key, ComputerID: "pc"})
+	res, err := e.activate(t, e.lic, "pc")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,13 @@ import (
 	"time"
 )
 
-// Store keeps products, licenses, activations and authorization codes.
-// Implementations must be safe for concurrent use, including by several
-// processes sharing one database, and must return the sentinel errors named
-// on each method so that [Service] can tell cases apart.
+// Store keeps products, licenses, activations, authorization codes,
+// sessions and rate-limit buckets. It holds no rules: it stores and loads,
+// and offers atomic primitives over one locked license ([Store.WithLicense])
+// from which [Service] builds every rule. Implementations must be safe for
+// concurrent use, including by several processes sharing one database, and
+// must return the sentinel errors named on each method so that [Service]
+// can tell cases apart. Passing [Run] of license/storetest is the contract.
 type Store interface {
 	// CreateProduct stores a new product; ErrConflict if its ID is taken.
 	CreateProduct(ctx context.Context, p Product) error
@@ -17,35 +20,33 @@ type Store interface {
 	// Products returns every product, ordered by ID.
 	Products(ctx context.Context) ([]Product, error)
 
-	// CreateLicense stores a new license; ErrConflict if its ID or key is
-	// taken, ErrNotFound if its product does not exist.
+	// CreateLicense stores a new license with SeatsHeld 0, whatever l says;
+	// ErrConflict if its ID, key or product key is taken, ErrNotFound if its
+	// product does not exist.
 	CreateLicense(ctx context.Context, l License) error
 	// License returns a license by ID; ErrNotFound if there is none.
 	License(ctx context.Context, id string) (License, error)
-	// LicenseByKey returns the license with the canonical key; ErrNotFound if
-	// there is none.
+	// LicenseByKey returns the license with the canonical activation key;
+	// ErrNotFound if there is none.
 	LicenseByKey(ctx context.Context, key string) (License, error)
+	// LicenseByProductKey returns the license with the canonical (lower
+	// case) product key; ErrNotFound if there is none.
+	LicenseByProductKey(ctx context.Context, productKey string) (License, error)
 	// LicensesByEmail returns the licenses of a product whose customer has
 	// the lower-cased email address, oldest first; an empty slice if none.
 	LicensesByEmail(ctx context.Context, email, productID string) ([]License, error)
 	// Licenses returns the licenses of a product, or every license if
 	// productID is empty, oldest first.
 	Licenses(ctx context.Context, productID string) ([]License, error)
-	// UpdateLicense changes a license through fn, which sees the current
-	// record and returns the new one, in one transaction with the row locked;
-	// ErrNotFound if there is none. The ID, key and product never change.
-	UpdateLicense(ctx context.Context, id string, fn func(*License) error) (License, error)
 
-	// Activate records an activation of a license in one transaction:
-	// it locks the license and calls p.Check with it (an error from Check
-	// aborts and is returned as is); it returns the existing active
-	// activation of the same computer, if any, with existing set; otherwise
-	// it returns ErrRevoked if the license holds a revoked activation of the
-	// computer (the vendor shut it out), ErrNoSeats if the license's active
-	// activations already fill its seats, or inserts p.Activation. If p.Code is set, that code is
-	// consumed in the same transaction, and ErrCodeInvalid is returned if it
-	// is gone. ErrNotFound if the license does not exist.
-	Activate(ctx context.Context, p ActivateParams) (a Activation, existing bool, err error)
+	// WithLicense runs fn in one transaction that holds the license locked
+	// against every other WithLicense of it, in this process or another
+	// sharing the database, and commits what fn did through tx if fn
+	// returns nil, or nothing at all if it returns an error, which
+	// WithLicense then returns as is. ErrNotFound if the license does not
+	// exist. fn must not use the store, nor tx after it returns.
+	WithLicense(ctx context.Context, licenseID string, fn func(tx LicenseTx) error) error
+
 	// Activation returns an activation by AID; ErrNotFound if there is none.
 	Activation(ctx context.Context, aid string) (Activation, error)
 	// ActivationByComputer returns the active activation of a license on a
@@ -54,18 +55,12 @@ type Store interface {
 	// ActivationByComputerKey returns the activation with the canonical
 	// computer key, whatever its status; ErrNotFound if there is none.
 	ActivationByComputerKey(ctx context.Context, computerKey string) (Activation, error)
-	// CountActive returns how many active activations a license holds.
-	CountActive(ctx context.Context, licenseID string) (int, error)
 	// Activations returns the activations of a license, or every activation
 	// if licenseID is empty, oldest first.
 	Activations(ctx context.Context, licenseID string) ([]Activation, error)
-	// SetActivationStatus moves an active activation to released or revoked
-	// at the given time; ErrNotFound if it does not exist, and ErrReleased or
-	// ErrRevoked if it is no longer active.
-	SetActivationStatus(ctx context.Context, aid string, status Status, at time.Time) (Activation, error)
 
 	// PutCode stores a code, replacing any code of the same license and
-	// computer.
+	// computer; ErrNotFound if the license does not exist.
 	PutCode(ctx context.Context, c AuthorizationCode) error
 	// Codes returns the codes issued for a computer that expire after now.
 	Codes(ctx context.Context, computerID string, now time.Time) ([]AuthorizationCode, error)
@@ -74,6 +69,10 @@ type Store interface {
 	// and returns it as it was before the attempt. Otherwise it deletes the
 	// code, if any, and returns ErrCodeInvalid.
 	SpendCodeAttempt(ctx context.Context, licenseID, computerID string, max int, now time.Time) (AuthorizationCode, error)
+	// DeleteExpiredCodes removes codes that expire at or before now and
+	// returns how many it removed.
+	DeleteExpiredCodes(ctx context.Context, now time.Time) (int, error)
+
 	// CreateSession stores a new session; ErrConflict if its hash is taken.
 	CreateSession(ctx context.Context, s Session) error
 	// TouchSession returns the session with the ID hash if it expires after
@@ -86,9 +85,59 @@ type Store interface {
 	// and returns how many it removed.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
 
-	// DeleteExpiredCodes removes codes that expire at or before now and
-	// returns how many it removed.
-	DeleteExpiredCodes(ctx context.Context, now time.Time) (int, error)
+	// TakeToken atomically takes one token from the bucket b at now and
+	// reports whether there was one. A bucket not yet stored starts full
+	// (b.Burst tokens) and refills at b.Burst tokens per b.Window, never
+	// above b.Burst. Every store sharing the database shares the bucket.
+	TakeToken(ctx context.Context, b Bucket, now time.Time) (bool, error)
+	// ReturnToken gives one token back to the bucket b, never above
+	// b.Burst; returning to a bucket not stored does nothing.
+	ReturnToken(ctx context.Context, b Bucket, now time.Time) error
+	// DeleteFullBuckets removes buckets that have refilled completely by now,
+	// which hold no information, and returns how many it removed.
+	DeleteFullBuckets(ctx context.Context, now time.Time) (int, error)
+}
+
+// LicenseTx is one license locked inside a [Store] transaction: the atomic
+// primitives that [Service] builds the activation rules from. Its reads see
+// its own writes. It is valid only inside the function given to
+// [Store.WithLicense].
+type LicenseTx interface {
+	// License returns the license as it stands in the transaction, with
+	// SeatsHeld current.
+	License() License
+	// ActiveOn returns the active activation of the license on a computer;
+	// ok is false if there is none.
+	ActiveOn(computerID string) (a Activation, ok bool, err error)
+	// RevokedOn reports whether the license holds a revoked activation of
+	// the computer.
+	RevokedOn(computerID string) (bool, error)
+	// Insert stores a new activation of the license. An active one takes a
+	// seat: SeatsHeld grows by one, whatever Seats says (the seat rule is
+	// the caller's). ErrConflict if its AID or computer key is taken, or the
+	// computer already holds an active activation of the license.
+	Insert(a Activation) error
+	// End moves an active activation of the license to released or revoked
+	// at the given time, freeing its seat, and returns it. ErrNotFound if the
+	// license has no such activation; ErrReleased or ErrRevoked if it is no
+	// longer active; an error matching ErrInvalid for another status.
+	End(aid string, status Status, at time.Time) (Activation, error)
+	// ConsumeCode deletes the authorization code of the license and the
+	// computer; ErrCodeInvalid if there is none.
+	ConsumeCode(computerID string) error
+	// Update stores the changeable fields of l: customer, seats, expiry,
+	// features, properties and status. ID, keys, product, creation time and
+	// SeatsHeld stay as they are, whatever l says.
+	Update(l License) error
+}
+
+// Bucket names a token bucket of a rate limit: Burst tokens, refilled
+// evenly over Window. Key says whose bucket it is, such as a client
+// address; the service chooses keys that hold no personal data.
+type Bucket struct {
+	Key    string
+	Burst  int
+	Window time.Duration
 }
 
 // SessionKind tells who a session belongs to.
@@ -97,7 +146,7 @@ type SessionKind string
 // Session kinds.
 const (
 	SessionVendor     SessionKind = "vendor"      // a vendor (ISV) user, Subject is the user name
-	SessionProductKey SessionKind = "product-key" // a customer, Subject is the license ID
+	SessionProductKey SessionKind = "product-key" // a product key's holder, Subject is the license ID
 )
 
 // Session is a login to a protocol that keeps state between requests (the
@@ -111,25 +160,17 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
-// ActivateParams are the arguments of [Store.Activate].
-type ActivateParams struct {
-	// Activation is the record to insert when the computer has none.
-	Activation Activation
-	// Check runs inside the transaction with the locked license; a non-nil
-	// error aborts the activation. It may be nil.
-	Check func(License) error
-	// Code, if its LicenseID is set, names an authorization code to consume
-	// in the same transaction.
-	Code CodeRef
-	// Properties are applied to the license in the same transaction when an
-	// activation is inserted or returned.
-	Properties []PropertyChange
-}
-
-// CodeRef names the authorization code of one license and computer.
-type CodeRef struct {
-	LicenseID  string
-	ComputerID string
+// Allows reports whether the session may see and act on the license: a
+// vendor session on every license, a product-key session only on the
+// license of its key.
+func (s Session) Allows(licenseID string) bool {
+	switch s.Kind {
+	case SessionVendor:
+		return true
+	case SessionProductKey:
+		return s.Subject != "" && s.Subject == licenseID
+	}
+	return false
 }
 
 // Message is an authorization code on its way to a customer.

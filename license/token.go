@@ -201,8 +201,9 @@ type VerifierConfig struct {
 	Now func() time.Time
 }
 
-// Verifier checks activation tokens: the algorithm is pinned to EdDSA, and
-// the signature, issuer, audience, expiry and not-before are checked.
+// Verifier checks activation tokens: the algorithm is pinned to EdDSA, a
+// header with critical extensions (crit) is refused, and the signature,
+// issuer, audience, expiry and not-before are checked.
 // A Verifier is safe for concurrent use.
 type Verifier struct {
 	parser  *jwt.Parser
@@ -230,7 +231,23 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Now != nil {
 		opts = append(opts, jwt.WithTimeFunc(cfg.Now))
 	}
-	return &Verifier{parser: jwt.NewParser(opts...), keyfunc: cfg.Keyfunc}, nil
+	kf := cfg.Keyfunc
+	return &Verifier{parser: jwt.NewParser(opts...), keyfunc: func(t *jwt.Token) (any, error) {
+		if err := checkCrit(t.Header); err != nil {
+			return nil, err
+		}
+		return kf(t)
+	}}, nil
+}
+
+// checkCrit refuses a token whose header has a crit parameter: it lists
+// extensions the verifier must understand, and this one understands none
+// (RFC 7515 §4.1.11).
+func checkCrit(header map[string]any) error {
+	if c, ok := header["crit"]; ok {
+		return fmt.Errorf("header lists critical extensions %v that are not understood", c)
+	}
+	return nil
 }
 
 // Verify parses and checks a token. Every failure wraps [ErrToken]; a token

@@ -175,3 +175,35 @@ func TestThumbprintRFC8037(t *testing.T) {
 		t.Fatalf("Thumbprint = %s, want %s", got, want)
 	}
 }
+
+// TestVerifierRefusesCrit: a token that lists critical header extensions is
+// refused, since the verifier understands none (RFC 7515 §4.1.11).
+func TestVerifierRefusesCrit(t *testing.T) {
+	t.Parallel()
+	k, _ := GenerateSigningKey()
+	ks, _ := NewKeySet(k)
+	v, _ := NewVerifier(VerifierConfig{Keyfunc: ks.Keyfunc, Issuer: "licgate"})
+	claims := &Claims{RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: "licgate", Subject: "6f1c2a44-8d0e-4b43-9a4e-2f7a9c1d5e3b", Audience: jwt.ClaimStrings{"app"},
+		ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour)),
+	}}
+	for _, crit := range []any{nil, []string{"exp"}, []string{"urn:example:ext"}, []string{}} {
+		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+		tok.Header["kid"] = k.ID
+		if crit != nil {
+			tok.Header["crit"] = crit
+			tok.Header["urn:example:ext"] = true
+		}
+		s, err := tok.SignedString(k.Private)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = v.Verify(s)
+		if crit == nil && err != nil {
+			t.Errorf("no crit: %v", err)
+		}
+		if crit != nil && !errors.Is(err, ErrToken) {
+			t.Errorf("crit %v: %v, want ErrToken", crit, err)
+		}
+	}
+}

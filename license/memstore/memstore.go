@@ -15,21 +15,30 @@ import (
 var _ license.Store = (*Store)(nil)
 
 // Store is a [license.Store] in memory. The zero value is not usable; call
-// [New]. The callbacks of [Store.Activate] and [Store.UpdateLicense] run
-// with the store locked and must not call it.
+// [New]. The function given to [Store.WithLicense] runs with the
+// store locked and must not call it.
 type Store struct {
 	mu           sync.RWMutex
 	products     map[string]license.Product
 	licenses     map[string]license.License
 	licenseKeys  map[string]string // license key → license ID
+	productKeys  map[string]string // product key → license ID
 	activations  map[string]license.Activation
 	byLicense    map[string][]string // license ID → AIDs
 	active       map[codeKey]string  // license and computer → AID of the active activation
-	held         map[string]int      // license ID → active activations
-	revoked      map[codeKey]bool    // license and computer the vendor shut out
+	revoked      map[codeKey]int     // license and computer → revoked activations
 	computerKeys map[string]string   // computer key → AID
 	codes        map[codeKey]license.AuthorizationCode
 	sessions     map[string]license.Session // string(IDHash) → session
+	buckets      map[string]bucket
+}
+
+// bucket is a rate-limit token bucket.
+type bucket struct {
+	tokens float64
+	burst  float64
+	rate   float64 // tokens per second
+	at     time.Time
 }
 
 // codeKey names one license and computer.
@@ -41,14 +50,15 @@ func New() *Store {
 		products:     make(map[string]license.Product),
 		licenses:     make(map[string]license.License),
 		licenseKeys:  make(map[string]string),
+		productKeys:  make(map[string]string),
 		activations:  make(map[string]license.Activation),
 		byLicense:    make(map[string][]string),
 		active:       make(map[codeKey]string),
-		held:         make(map[string]int),
-		revoked:      make(map[codeKey]bool),
+		revoked:      make(map[codeKey]int),
 		computerKeys: make(map[string]string),
 		codes:        make(map[codeKey]license.AuthorizationCode),
 		sessions:     make(map[string]license.Session),
+		buckets:      make(map[string]bucket),
 	}
 }
 
@@ -76,7 +86,7 @@ func (s *Store) Product(ctx context.Context, id string) (license.Product, error)
 	defer s.mu.RUnlock()
 	p, ok := s.products[id]
 	if !ok {
-		return license.Product{}, fmt.Errorf("%w: product %s", license.ErrNotFound, id)
+		return license.Product{}, license.NotFound("product", id)
 	}
 	return p, nil
 }
@@ -105,7 +115,7 @@ func (s *Store) CreateLicense(ctx context.Context, l license.License) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.products[l.ProductID]; !ok {
-		return fmt.Errorf("%w: product %s", license.ErrNotFound, l.ProductID)
+		return license.NotFound("product", l.ProductID)
 	}
 	if _, ok := s.licenses[l.ID]; ok {
 		return fmt.Errorf("%w: license %s", license.ErrConflict, l.ID)
@@ -113,8 +123,13 @@ func (s *Store) CreateLicense(ctx context.Context, l license.License) error {
 	if _, ok := s.licenseKeys[l.Key]; ok {
 		return fmt.Errorf("%w: license key", license.ErrConflict)
 	}
+	if _, ok := s.productKeys[l.ProductKey]; ok {
+		return fmt.Errorf("%w: product key", license.ErrConflict)
+	}
+	l.SeatsHeld = 0
 	s.licenses[l.ID] = cloneLicense(l)
 	s.licenseKeys[l.Key] = l.ID
+	s.productKeys[l.ProductKey] = l.ID
 	return nil
 }
 
@@ -127,7 +142,7 @@ func (s *Store) License(ctx context.Context, id string) (license.License, error)
 	defer s.mu.RUnlock()
 	l, ok := s.licenses[id]
 	if !ok {
-		return license.License{}, fmt.Errorf("%w: license %s", license.ErrNotFound, id)
+		return license.License{}, license.NotFound("license", id)
 	}
 	return cloneLicense(l), nil
 }
@@ -142,7 +157,22 @@ func (s *Store) LicenseByKey(ctx context.Context, key string) (license.License, 
 	defer s.mu.RUnlock()
 	id, ok := s.licenseKeys[key]
 	if !ok {
-		return license.License{}, fmt.Errorf("%w: license key", license.ErrNotFound)
+		return license.License{}, license.NotFound("activation key", "")
+	}
+	return cloneLicense(s.licenses[id]), nil
+}
+
+// LicenseByProductKey returns the license with the canonical product key;
+// ErrNotFound if there is none.
+func (s *Store) LicenseByProductKey(ctx context.Context, productKey string) (license.License, error) {
+	if err := ctx.Err(); err != nil {
+		return license.License{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.productKeys[productKey]
+	if !ok {
+		return license.License{}, license.NotFound("product key", "")
 	}
 	return cloneLicense(s.licenses[id]), nil
 }
@@ -182,93 +212,230 @@ func (s *Store) listLicenses(ctx context.Context, match func(*license.License) b
 	return ls, nil
 }
 
-// UpdateLicense changes a license through fn, with the store locked;
-// ErrNotFound if there is none. The ID, key and product are kept whatever
-// fn does.
-func (s *Store) UpdateLicense(ctx context.Context, id string, fn func(*license.License) error) (license.License, error) {
+// WithLicense runs fn with the store locked, as [license.Store.WithLicense]
+// says. What fn did through tx is undone if fn fails.
+func (s *Store) WithLicense(ctx context.Context, licenseID string, fn func(tx license.LicenseTx) error) error {
 	if err := ctx.Err(); err != nil {
-		return license.License{}, err
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, ok := s.licenses[id]
-	if !ok {
-		return license.License{}, fmt.Errorf("%w: license %s", license.ErrNotFound, id)
+	if _, ok := s.licenses[licenseID]; !ok {
+		return license.NotFound("license", licenseID)
 	}
-	l := cloneLicense(cur)
-	if err := fn(&l); err != nil {
-		return license.License{}, err
+	tx := &licenseTx{s: s, id: licenseID}
+	if err := fn(tx); err != nil {
+		for i := len(tx.undo) - 1; i >= 0; i-- {
+			tx.undo[i]()
+		}
+		return err
 	}
-	l.ID, l.Key, l.ProductID = cur.ID, cur.Key, cur.ProductID
-	l = cloneLicense(l)
-	s.licenses[id] = l
-	return cloneLicense(l), nil
+	return nil
 }
 
-// Activate records an activation of a license, as [license.Store.Activate]
-// says, with the store locked.
-func (s *Store) Activate(ctx context.Context, p license.ActivateParams) (license.Activation, bool, error) {
+// licenseTx is a [license.LicenseTx] on the locked store. Each change
+// records how to undo itself, and WithLicense undoes them in reverse if fn
+// fails.
+type licenseTx struct {
+	s    *Store
+	id   string
+	undo []func()
+}
+
+var _ license.LicenseTx = (*licenseTx)(nil)
+
+func (tx *licenseTx) License() license.License { return cloneLicense(tx.s.licenses[tx.id]) }
+
+func (tx *licenseTx) ActiveOn(computerID string) (license.Activation, bool, error) {
+	a, ok := tx.s.activeOn(tx.id, computerID)
+	return cloneActivation(a), ok, nil
+}
+
+func (tx *licenseTx) RevokedOn(computerID string) (bool, error) {
+	return tx.s.revoked[codeKey{tx.id, computerID}] > 0, nil
+}
+
+func (tx *licenseTx) Insert(a license.Activation) error {
+	s := tx.s
+	k := codeKey{a.LicenseID, a.ComputerID}
+	switch {
+	case a.LicenseID != tx.id:
+		return fmt.Errorf("%w: an activation of license %s inserted through license %s", license.ErrInvalid, a.LicenseID, tx.id)
+	case s.activations[a.AID].AID != "":
+		return fmt.Errorf("%w: activation %s", license.ErrConflict, a.AID)
+	case a.ComputerKey != "" && s.computerKeys[a.ComputerKey] != "":
+		return fmt.Errorf("%w: computer key", license.ErrConflict)
+	case a.Status == license.StatusActive && s.active[k] != "":
+		return fmt.Errorf("%w: computer %s already holds an activation", license.ErrConflict, a.ComputerID)
+	}
+	a = cloneActivation(a)
+	s.activations[a.AID] = a
+	s.byLicense[a.LicenseID] = append(s.byLicense[a.LicenseID], a.AID)
+	if a.ComputerKey != "" {
+		s.computerKeys[a.ComputerKey] = a.AID
+	}
+	switch a.Status {
+	case license.StatusActive:
+		s.active[k] = a.AID
+		tx.addHeld(+1)
+	case license.StatusRevoked:
+		s.revoked[k]++
+	}
+	tx.undo = append(tx.undo, func() {
+		delete(s.activations, a.AID)
+		ids := s.byLicense[a.LicenseID]
+		s.byLicense[a.LicenseID] = ids[:len(ids)-1]
+		if a.ComputerKey != "" {
+			delete(s.computerKeys, a.ComputerKey)
+		}
+		switch a.Status {
+		case license.StatusActive:
+			delete(s.active, k)
+		case license.StatusRevoked:
+			s.revoked[k]--
+		}
+	})
+	return nil
+}
+
+// addHeld changes the license's SeatsHeld by d, undoably.
+func (tx *licenseTx) addHeld(d int) {
+	add := func(d int) {
+		l := tx.s.licenses[tx.id]
+		l.SeatsHeld += d
+		tx.s.licenses[tx.id] = l
+	}
+	add(d)
+	tx.undo = append(tx.undo, func() { add(-d) })
+}
+
+func (tx *licenseTx) End(aid string, status license.Status, at time.Time) (license.Activation, error) {
+	s := tx.s
+	if status != license.StatusReleased && status != license.StatusRevoked {
+		return license.Activation{}, fmt.Errorf("%w: an activation cannot move to status %q", license.ErrInvalid, status)
+	}
+	prev, ok := s.activations[aid]
+	if !ok || prev.LicenseID != tx.id {
+		return license.Activation{}, license.NotFound("activation", aid)
+	}
+	switch prev.Status {
+	case license.StatusActive:
+	case license.StatusReleased:
+		return license.Activation{}, license.ErrReleased
+	default:
+		return license.Activation{}, license.ErrActivationRevoked
+	}
+	k := codeKey{prev.LicenseID, prev.ComputerID}
+	a := prev
+	a.Status = status
+	a.ReleasedAt = normTime(at)
+	s.activations[aid] = a
+	delete(s.active, k)
+	if status == license.StatusRevoked {
+		s.revoked[k]++
+	}
+	tx.addHeld(-1)
+	tx.undo = append(tx.undo, func() {
+		s.activations[aid] = prev
+		s.active[k] = aid
+		if status == license.StatusRevoked {
+			s.revoked[k]--
+		}
+	})
+	return cloneActivation(a), nil
+}
+
+func (tx *licenseTx) ConsumeCode(computerID string) error {
+	k := codeKey{tx.id, computerID}
+	c, ok := tx.s.codes[k]
+	if !ok {
+		return license.ErrCodeInvalid
+	}
+	delete(tx.s.codes, k)
+	tx.undo = append(tx.undo, func() { tx.s.codes[k] = c })
+	return nil
+}
+
+func (tx *licenseTx) Update(l license.License) error {
+	prev := tx.s.licenses[tx.id]
+	l = cloneLicense(l)
+	l.ID, l.Key, l.ProductKey, l.ProductID = prev.ID, prev.Key, prev.ProductKey, prev.ProductID
+	l.CreatedAt, l.SeatsHeld = prev.CreatedAt, prev.SeatsHeld
+	tx.s.licenses[tx.id] = l
+	tx.undo = append(tx.undo, func() {
+		// SeatsHeld is undone by the entries of the changes that moved it.
+		prev.SeatsHeld = tx.s.licenses[tx.id].SeatsHeld
+		tx.s.licenses[tx.id] = prev
+	})
+	return nil
+}
+
+// TakeToken takes a token from the bucket b at now, as
+// [license.Store.TakeToken] says.
+func (s *Store) TakeToken(ctx context.Context, b license.Bucket, now time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return license.Activation{}, false, err
+		return false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in := p.Activation
-	l, ok := s.licenses[in.LicenseID]
+	k, ok := s.buckets[b.Key]
 	if !ok {
-		return license.Activation{}, false, fmt.Errorf("%w: license %s", license.ErrNotFound, in.LicenseID)
+		k = bucket{tokens: float64(b.Burst), at: now}
 	}
-	if p.Check != nil {
-		if err := p.Check(cloneLicense(l)); err != nil {
-			return license.Activation{}, false, err
-		}
+	k.refill(b, now)
+	if k.tokens < 1 {
+		s.buckets[b.Key] = k
+		return false, nil
 	}
+	k.tokens--
+	s.buckets[b.Key] = k
+	return true, nil
+}
 
-	// Decide everything first; change the maps only once nothing can fail.
-	a, existing := s.activeOn(in.LicenseID, in.ComputerID)
-	if !existing {
-		if s.revoked[codeKey{in.LicenseID, in.ComputerID}] {
-			return license.Activation{}, false, fmt.Errorf("%w: computer %s was revoked from license %s", license.ErrRevoked, in.ComputerID, in.LicenseID)
-		}
-		if s.held[in.LicenseID] >= l.Seats {
-			return license.Activation{}, false, license.ErrNoSeats
-		}
-		if _, ok := s.activations[in.AID]; ok {
-			return license.Activation{}, false, fmt.Errorf("%w: activation %s", license.ErrConflict, in.AID)
-		}
-		if _, ok := s.computerKeys[in.ComputerKey]; ok && in.ComputerKey != "" {
-			return license.Activation{}, false, fmt.Errorf("%w: computer key", license.ErrConflict)
-		}
-		a = cloneActivation(in)
+// ReturnToken gives a token back to the bucket b, never above its burst.
+func (s *Store) ReturnToken(ctx context.Context, b license.Bucket, now time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	code := codeKey{p.Code.LicenseID, p.Code.ComputerID}
-	if p.Code.LicenseID != "" {
-		if _, ok := s.codes[code]; !ok {
-			return license.Activation{}, false, license.ErrCodeInvalid
-		}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.buckets[b.Key]
+	if !ok {
+		return nil
 	}
-	if len(p.Properties) > 0 {
-		l = cloneLicense(l)
-		if err := license.ApplyPropertyChanges(&l, p.Properties, in.ActivatedAt); err != nil {
-			return license.Activation{}, false, err
-		}
-		s.licenses[l.ID] = cloneLicense(l)
+	k.refill(b, now)
+	k.tokens = min(k.burst, k.tokens+1)
+	s.buckets[b.Key] = k
+	return nil
+}
+
+// DeleteFullBuckets removes the buckets that have refilled by now and
+// returns how many it removed.
+func (s *Store) DeleteFullBuckets(ctx context.Context, now time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
 	}
-	if p.Code.LicenseID != "" {
-		delete(s.codes, code)
-	}
-	if !existing {
-		s.activations[a.AID] = a
-		s.byLicense[a.LicenseID] = append(s.byLicense[a.LicenseID], a.AID)
-		if a.ComputerKey != "" {
-			s.computerKeys[a.ComputerKey] = a.AID
-		}
-		if a.Status == license.StatusActive {
-			s.active[codeKey{a.LicenseID, a.ComputerID}] = a.AID
-			s.held[a.LicenseID]++
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for key, k := range s.buckets {
+		if k.tokens+now.Sub(k.at).Seconds()*k.rate >= k.burst {
+			delete(s.buckets, key)
+			n++
 		}
 	}
-	return cloneActivation(a), existing, nil
+	return n, nil
+}
+
+// refill adds the tokens earned since the bucket last changed, taking the
+// burst and rate from b.
+func (k *bucket) refill(b license.Bucket, now time.Time) {
+	k.burst = float64(b.Burst)
+	k.rate = k.burst / b.Window.Seconds()
+	if d := now.Sub(k.at).Seconds(); d > 0 {
+		k.tokens = min(k.burst, k.tokens+d*k.rate)
+		k.at = now
+	}
 }
 
 // activeOn returns the active activation of a license on a computer.
@@ -289,7 +456,7 @@ func (s *Store) Activation(ctx context.Context, aid string) (license.Activation,
 	defer s.mu.RUnlock()
 	a, ok := s.activations[aid]
 	if !ok {
-		return license.Activation{}, fmt.Errorf("%w: activation %s", license.ErrNotFound, aid)
+		return license.Activation{}, license.NotFound("activation", aid)
 	}
 	return cloneActivation(a), nil
 }
@@ -304,7 +471,7 @@ func (s *Store) ActivationByComputer(ctx context.Context, licenseID, computerID 
 	defer s.mu.RUnlock()
 	a, ok := s.activeOn(licenseID, computerID)
 	if !ok {
-		return license.Activation{}, fmt.Errorf("%w: no active activation on the computer", license.ErrNotFound)
+		return license.Activation{}, license.NotFound("activation of this computer", "")
 	}
 	return cloneActivation(a), nil
 }
@@ -319,7 +486,7 @@ func (s *Store) ActivationByComputerKey(ctx context.Context, computerKey string)
 	defer s.mu.RUnlock()
 	aid, ok := s.computerKeys[computerKey]
 	if !ok || computerKey == "" {
-		return license.Activation{}, fmt.Errorf("%w: computer key", license.ErrNotFound)
+		return license.Activation{}, license.NotFound("computer key", "")
 	}
 	return cloneActivation(s.activations[aid]), nil
 }
@@ -349,47 +516,6 @@ func (s *Store) Activations(ctx context.Context, licenseID string) ([]license.Ac
 	return as, nil
 }
 
-// SetActivationStatus moves an active activation to released or revoked at
-// the given time; ErrNotFound if it does not exist, ErrReleased or
-// ErrRevoked if it is no longer active, and an error wrapping ErrInvalid for
-// any other status.
-func (s *Store) SetActivationStatus(ctx context.Context, aid string, status license.Status, at time.Time) (license.Activation, error) {
-	if err := ctx.Err(); err != nil {
-		return license.Activation{}, err
-	}
-	if status != license.StatusReleased && status != license.StatusRevoked {
-		return license.Activation{}, fmt.Errorf("%w: memstore: an activation cannot move to status %q", license.ErrInvalid, status)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.activations[aid]
-	if !ok {
-		return license.Activation{}, fmt.Errorf("%w: activation %s", license.ErrNotFound, aid)
-	}
-	if err := a.Usable(); err != nil {
-		return license.Activation{}, err
-	}
-	delete(s.active, codeKey{a.LicenseID, a.ComputerID})
-	s.held[a.LicenseID]--
-	if status == license.StatusRevoked {
-		s.revoked[codeKey{a.LicenseID, a.ComputerID}] = true
-	}
-	a.Status = status
-	a.ReleasedAt = normTime(at)
-	s.activations[aid] = a
-	return cloneActivation(a), nil
-}
-
-// CountActive returns how many active activations a license holds.
-func (s *Store) CountActive(ctx context.Context, licenseID string) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.held[licenseID], nil
-}
-
 // PutCode stores a code, replacing any code of the same license and
 // computer; ErrNotFound if the license does not exist.
 func (s *Store) PutCode(ctx context.Context, c license.AuthorizationCode) error {
@@ -399,7 +525,7 @@ func (s *Store) PutCode(ctx context.Context, c license.AuthorizationCode) error 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.licenses[c.LicenseID]; !ok {
-		return fmt.Errorf("%w: license %s", license.ErrNotFound, c.LicenseID)
+		return license.NotFound("license", c.LicenseID)
 	}
 	s.codes[codeKey{c.LicenseID, c.ComputerID}] = cloneCode(c)
 	return nil
@@ -485,7 +611,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash []byte, now time.Time, 
 	defer s.mu.Unlock()
 	sess, ok := s.sessions[string(idHash)]
 	if !ok || !sess.ExpiresAt.After(normTime(now)) {
-		return license.Session{}, fmt.Errorf("%w: session", license.ErrNotFound)
+		return license.Session{}, license.NotFound("session", "")
 	}
 	sess.ExpiresAt = normTime(now.Add(idle))
 	s.sessions[string(idHash)] = sess

@@ -23,7 +23,7 @@ func ExampleNewHandler() {
 		license.WithSecret([]byte("a secret of at least thirty-two bytes")))
 	defer svc.Close(ctx)
 	svc.CreateProduct(ctx, license.Product{ID: "2", Name: "Demo Enterprise", Major: 1})
-	l, _ := svc.CreateLicense(ctx, license.NewLicense{ProductID: "2", Customer: license.Customer{Email: "tom@example.com"}})
+	l, _ := svc.CreateLicense(ctx, license.NewLicense{ProductID: "2", Seats: 1, Customer: license.Customer{Email: "tom@example.com"}})
 
 	h, _ := qlm.NewHandler(svc)
 	mux := http.NewServeMux()

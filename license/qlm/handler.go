@@ -183,7 +183,7 @@ func (h *Handler) activateByCode(ctx context.Context, a args, r *http.Request) a
 	}
 	var res license.Result
 	if ck := a.get("is_pckey"); ck != "" {
-		res, err = h.svc.ValidateComputerKey(ctx, ck, a.get("is_pcid"), t)
+		res, err = h.svc.Validate(ctx, license.ValidationRequest{ComputerKey: ck, ComputerID: a.get("is_pcid"), Target: t})
 	} else {
 		if a.get("is_authcode") == "" {
 			return fail("Missing argument: is_authcode.")
@@ -197,7 +197,7 @@ func (h *Handler) activateByCode(ctx context.Context, a args, r *http.Request) a
 	if err != nil {
 		return h.failure(err)
 	}
-	return h.licenseInfo(ctx, res)
+	return h.licenseInfo(res)
 }
 
 func (h *Handler) validate(ctx context.Context, a args, r *http.Request) any {
@@ -213,42 +213,56 @@ func (h *Handler) validate(ctx context.Context, a args, r *http.Request) any {
 	if pcid == "" {
 		return fail("Missing argument: is_pcid.")
 	}
+	if key == "" && ck == "" {
+		return fail("Missing argument: is_avkey.")
+	}
 	var res license.Result
 	switch {
-	case key != "":
-		res, err = h.svc.ValidateKey(ctx, license.KeyValidation{
-			Key: key, ComputerID: pcid, ComputerName: a.get("is_computer_name"),
-			Target: t, ComputerKey: ck, ReportOnly: !activate,
-		})
-	case ck != "":
-		res, err = h.svc.ValidateComputerKey(ctx, ck, pcid, t)
+	case key == "":
+		res, err = h.svc.Validate(ctx, license.ValidationRequest{ComputerKey: ck, ComputerID: pcid, Target: t})
 	default:
-		return fail("Missing argument: is_avkey.")
+		var l license.License
+		if l, err = h.svc.LicenseByKey(ctx, key); err != nil {
+			break
+		}
+		switch {
+		case ck != "":
+			res, err = h.svc.Validate(ctx, license.ValidationRequest{ComputerKey: ck, ComputerID: pcid, LicenseID: l.ID, Target: t})
+		case !activate:
+			res, err = h.svc.Validate(ctx, license.ValidationRequest{LicenseID: l.ID, ComputerID: pcid, Target: t})
+		default:
+			res, err = h.svc.Activate(ctx, license.ActivationRequest{
+				LicenseID: l.ID, ComputerID: pcid, ComputerName: a.get("is_computer_name"), Target: t,
+			})
+		}
 	}
 	if err != nil {
 		return h.failure(err)
 	}
-	return h.licenseInfo(ctx, res)
+	return h.licenseInfo(res)
 }
 
 func (h *Handler) release(ctx context.Context, a args, r *http.Request) any {
 	if !h.cfg.release {
 		return fail("ReleaseLicenseHttp is disabled on this server.")
 	}
-	ip := h.cfg.clientIP(r)
-	if h.svc.Throttled(ip) {
-		return fail("Too many requests. Please try again later.")
-	}
-	ok := equal(a.get("is_vendor"), h.cfg.vendor) & equal(a.get("is_user"), h.cfg.user) & equal(a.get("is_pwd"), h.cfg.password)
-	if ok != 1 {
-		h.svc.RecordFailure(ip)
+	ok, err := h.svc.CheckSecret(ctx, h.cfg.clientIP(r), func() bool {
+		return equal(a.get("is_vendor"), h.cfg.vendor)&equal(a.get("is_user"), h.cfg.user)&equal(a.get("is_pwd"), h.cfg.password) == 1
+	})
+	switch {
+	case err != nil:
+		return h.failure(err)
+	case !ok:
 		return fail("Authentication failed: is_vendor, is_user and is_pwd do not match.")
 	}
 	key, pcid := a.get("is_avkey"), a.get("is_pcid")
 	if key == "" || pcid == "" {
 		return fail("Missing argument: is_avkey and is_pcid are required.")
 	}
-	l, _, err := h.svc.Release(ctx, key, pcid)
+	l, err := h.svc.LicenseByKey(ctx, key)
+	if err == nil {
+		_, err = h.svc.Release(ctx, l.ID, pcid)
+	}
 	if err != nil {
 		return h.failure(err)
 	}
@@ -271,19 +285,21 @@ func (h *Handler) ping(ctx context.Context, a args, r *http.Request) any {
 	}
 }
 
-// failure maps a service error to an <error> answer with QLM's status bits.
-// Internal errors are logged, not shown.
+// failure maps a service error to an <error> answer with QLM's status bits,
+// in one place. Clients see sentences; internal errors are logged, not
+// shown.
 func (h *Handler) failure(err error) xmlmodel.QLMResult {
 	switch {
 	case errors.Is(err, license.ErrInvalid):
-		msg := strings.TrimPrefix(err.Error(), license.ErrInvalid.Error()+": ")
-		return fail("Invalid argument: " + msg + ".")
+		return fail(license.Explain(err))
 	case errors.Is(err, license.ErrRateLimited):
 		return fail("Too many requests. Please try again later.")
 	case errors.Is(err, license.ErrCodeInvalid):
 		return failStatus("The authorization code is not valid. It may be mistyped, expired or already used; request a new one.", StatusInvalid)
 	case errors.Is(err, license.ErrNoSeats):
 		return failStatus("You have reached the maximum number of activations allowed for this license. Release another computer first.", StatusExceededInstances)
+	case errors.Is(err, license.ErrActivationRevoked):
+		return failStatus("The activation of this computer has been revoked by the vendor.", StatusRevoked)
 	case errors.Is(err, license.ErrRevoked):
 		return failStatus("The license has been revoked.", StatusRevoked)
 	case errors.Is(err, license.ErrSuspended):
@@ -313,7 +329,7 @@ func (h *Handler) failure(err error) xmlmodel.QLMResult {
 }
 
 // licenseInfo builds the ValidateLicenseHttp element set.
-func (h *Handler) licenseInfo(ctx context.Context, res license.Result) any {
+func (h *Handler) licenseInfo(res license.Result) any {
 	l, p, act := res.License, res.Product, res.Activation
 	now := h.svc.Now()
 	status := StatusPermanent
@@ -322,10 +338,7 @@ func (h *Handler) licenseInfo(ctx context.Context, res license.Result) any {
 		status, model = StatusDemo, "subscription"
 	}
 	var result string
-	available := l.Seats
-	if n, err := h.svc.SeatsInUse(ctx, l.ID); err == nil {
-		available -= n
-	}
+	available := l.Seats - l.SeatsHeld
 	switch {
 	case !res.Activated():
 		status |= StatusNeedsActivation

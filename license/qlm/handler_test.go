@@ -244,7 +244,7 @@ func TestUnknownEmailAnsweredLikeKnown(t *testing.T) {
 	box := &inbox{}
 	svc, _ := license.NewService(memstore.New(), license.WithKeySet(ks), license.WithSecret(make([]byte, 32)), license.WithEmailNotifier(box))
 	svc.CreateProduct(ctx, license.Product{ID: "2", Name: "P", Major: 1})
-	svc.CreateLicense(ctx, license.NewLicense{ProductID: "2", Customer: license.Customer{Email: "known@x.io"}})
+	svc.CreateLicense(ctx, license.NewLicense{ProductID: "2", Seats: 1, Customer: license.Customer{Email: "known@x.io"}})
 	h, _ := qlm.NewHandler(svc)
 	body := func(email string) string {
 		w := httptest.NewRecorder()

@@ -1,0 +1,206 @@
+package license
+
+import (
+	"context"
+	"time"
+)
+
+// The vendor's use cases: products, licenses and the lists an
+// administrator reads.
+
+// CreateProduct validates and stores a new product.
+func (s *Service) CreateProduct(ctx context.Context, p Product) (Product, error) {
+	p.CreatedAt = s.now()
+	if err := p.Validate(); err != nil {
+		return Product{}, err
+	}
+	if err := s.store.CreateProduct(ctx, p); err != nil {
+		return Product{}, err
+	}
+	return p, nil
+}
+
+// Product returns a product by ID; an error matching [ErrNotFound] if
+// there is none.
+func (s *Service) Product(ctx context.Context, id string) (Product, error) {
+	return s.store.Product(ctx, id)
+}
+
+// Products returns every product, ordered by ID; an empty slice if none.
+func (s *Service) Products(ctx context.Context) ([]Product, error) {
+	return nonNil(s.store.Products(ctx))
+}
+
+// NewLicense describes a license to create.
+type NewLicense struct {
+	ProductID string
+	// Customer may be empty, for a license sold by product key whose holder
+	// registers later; codes by email need an email address.
+	Customer
+	// Seats is how many computers may hold an activation at once, at least 1.
+	Seats int
+	// ExpiresAt is zero for a license that never expires.
+	ExpiresAt  time.Time
+	Features   []string
+	Properties []Property
+}
+
+// CreateLicense creates a license with a fresh ID and fresh credentials:
+// an activation key, starting with [KeySubscription] if the license
+// expires, [KeyPermanent] if not, and an EMS product key ([NewProductKey]).
+func (s *Service) CreateLicense(ctx context.Context, n NewLicense) (License, error) {
+	id, err := NewUUID()
+	if err != nil {
+		return License{}, err
+	}
+	typ := KeyPermanent
+	if !n.ExpiresAt.IsZero() {
+		typ = KeySubscription
+	}
+	key, err := NewKey(typ)
+	if err != nil {
+		return License{}, err
+	}
+	pk, err := NewProductKey()
+	if err != nil {
+		return License{}, err
+	}
+	if n.Email != "" {
+		if n.Email, err = NormalizeEmail(n.Email); err != nil {
+			return License{}, err
+		}
+	}
+	now := s.now()
+	l := License{
+		ID: id, Key: key, ProductKey: pk, ProductID: n.ProductID, Customer: n.Customer, Seats: n.Seats,
+		ExpiresAt: n.ExpiresAt.UTC(), Features: n.Features, Properties: n.Properties,
+		Status: StatusActive, CreatedAt: now,
+	}
+	for i := range l.Properties {
+		if l.Properties[i].UpdatedAt.IsZero() {
+			l.Properties[i].UpdatedAt = now
+		}
+	}
+	if err := l.Validate(); err != nil {
+		return License{}, err
+	}
+	if err := s.store.CreateLicense(ctx, l); err != nil {
+		return License{}, err
+	}
+	return l, nil
+}
+
+// License returns a license by ID; an error matching [ErrNotFound] naming
+// it if there is none.
+func (s *Service) License(ctx context.Context, id string) (License, error) {
+	if !IsUUID(id) {
+		return License{}, NotFound("license", id)
+	}
+	return s.store.License(ctx, id)
+}
+
+// Licenses returns the licenses of a product, or all of them if productID
+// is empty, oldest first; an empty slice if none.
+func (s *Service) Licenses(ctx context.Context, productID string) ([]License, error) {
+	return nonNil(s.store.Licenses(ctx, productID))
+}
+
+// UpdateLicense changes a license as the vendor: fn sees the license as it
+// stands, locked, and changes what it will (customer, seats, expiry,
+// features, properties, status); the result must be valid. The ID, the
+// credentials, the product and the seats held cannot change. A revoked
+// license stays revoked. Fewer seats than are held leaves the activations
+// standing but allows no new one.
+func (s *Service) UpdateLicense(ctx context.Context, id string, fn func(*License) error) (License, error) {
+	if !IsUUID(id) {
+		return License{}, NotFound("license", id)
+	}
+	var out License
+	err := s.store.WithLicense(ctx, id, func(tx LicenseTx) error {
+		cur := tx.License()
+		l := cur
+		l.Features = append([]string(nil), cur.Features...)
+		l.Properties = append([]Property(nil), cur.Properties...)
+		if err := fn(&l); err != nil {
+			return err
+		}
+		if cur.Status == StatusRevoked && l.Status != StatusRevoked {
+			return ErrLicenseRevoked
+		}
+		if l.Email != cur.Email && l.Email != "" {
+			email, err := NormalizeEmail(l.Email)
+			if err != nil {
+				return err
+			}
+			l.Email = email
+		}
+		l.ID, l.Key, l.ProductKey, l.ProductID, l.CreatedAt, l.SeatsHeld = cur.ID, cur.Key, cur.ProductKey, cur.ProductID, cur.CreatedAt, cur.SeatsHeld
+		if err := l.Validate(); err != nil {
+			return err
+		}
+		if err := tx.Update(l); err != nil {
+			return err
+		}
+		out = tx.License()
+		return nil
+	})
+	return out, err
+}
+
+// SetLicenseStatus suspends, revokes or reactivates a license as the
+// vendor. A revoked license cannot be reactivated ([ErrLicenseRevoked]).
+func (s *Service) SetLicenseStatus(ctx context.Context, id string, st Status) (License, error) {
+	switch st {
+	case StatusActive, StatusSuspended, StatusRevoked:
+	default:
+		return License{}, invalidf("the license status %q is unknown", st)
+	}
+	return s.UpdateLicense(ctx, id, func(l *License) error {
+		l.Status = st
+		return nil
+	})
+}
+
+// RegisterCustomer attaches a customer to a license that has none, as the
+// holder of its product key may (EMS). Replacing a customer takes the
+// vendor ([Service.UpdateLicense]): [ErrPermission] if the license already
+// has a customer email address. The customer needs an email address.
+func (s *Service) RegisterCustomer(ctx context.Context, licenseID string, c Customer) (License, error) {
+	if c.Email == "" {
+		return License{}, invalidf("the customer's email address is missing")
+	}
+	return s.UpdateLicense(ctx, licenseID, func(l *License) error {
+		if l.Customer != (Customer{}) {
+			return ErrPermission
+		}
+		l.Customer = c
+		return nil
+	})
+}
+
+// Activation returns an activation by AID; an error matching [ErrNotFound]
+// naming it if there is none.
+func (s *Service) Activation(ctx context.Context, aid string) (Activation, error) {
+	if !IsUUID(aid) {
+		return Activation{}, NotFound("activation", aid)
+	}
+	return s.store.Activation(ctx, aid)
+}
+
+// Activations returns the activations of a license, or all of them if
+// licenseID is empty, oldest first; an empty slice if none.
+func (s *Service) Activations(ctx context.Context, licenseID string) ([]Activation, error) {
+	if licenseID != "" && !IsUUID(licenseID) {
+		return nil, NotFound("license", licenseID)
+	}
+	return nonNil(s.store.Activations(ctx, licenseID))
+}
+
+// nonNil turns a nil slice into an empty one, so that JSON prints [], not
+// null.
+func nonNil[T any](s []T, err error) ([]T, error) {
+	if s == nil && err == nil {
+		s = []T{}
+	}
+	return s, err
+}
