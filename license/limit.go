@@ -2,6 +2,7 @@ package license
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/netip"
 )
@@ -79,15 +80,16 @@ func (s *Service) PurgeFullBuckets(ctx context.Context) (int, error) {
 }
 
 // addrKey reduces a client address to the unit one party controls: an IPv4
-// address, or the /64 network of an IPv6 address. Anything unparsable is
-// used as it is.
+// address, or the /64 network of an IPv6 address. Anything unparsable
+// (a proxy header gone wrong) is hashed, so keys stay short.
 func addrKey(addr string) string {
 	a, err := netip.ParseAddr(addr)
 	if err != nil {
 		if ap, err2 := netip.ParseAddrPort(addr); err2 == nil {
 			a = ap.Addr()
 		} else {
-			return addr
+			h := sha256.Sum256([]byte(addr))
+			return "x" + hex.EncodeToString(h[:12])
 		}
 	}
 	a = a.Unmap()

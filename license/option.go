@@ -172,11 +172,14 @@ const (
 )
 
 // WithCodeRateLimits sets how many codes may be requested per email address
-// and per client address (IPv6 by /64), and how many wrong codes a client
-// address may send, within window; each limit is a token bucket that
-// refills evenly over the window. Zero turns a limit off. The per-code
-// attempt limit ([WithMaxCodeAttempts]) is what stops guessing; these stop
-// floods. Default: [DefaultCodesPerEmail], [DefaultCodesPerAddr] and
+// and per client address (IPv6 by /64), and how many failed attempts at a
+// secret (wrong codes, wrong vendor credentials) a client address may make,
+// within window. Each limit is a token bucket that refills evenly over the
+// window, kept in the [Store], so replicas sharing a database share the
+// limits; a failure is taken from its budget before the comparison it
+// guards. Zero turns a limit off. The per-code attempt limit
+// ([WithMaxCodeAttempts]) is what stops guessing; these stop floods.
+// Default: [DefaultCodesPerEmail], [DefaultCodesPerAddr] and
 // [DefaultFailuresPerAddr] per 10 minutes.
 func WithCodeRateLimits(perEmail, perAddr, failsPerAddr int, window time.Duration) Option {
 	return func(c *config) error {
