@@ -164,7 +164,8 @@ func (s *Service) SetLicenseStatus(ctx context.Context, id string, st Status) (L
 // RegisterCustomer attaches a customer to a license that has none, as the
 // holder of its product key may (EMS). Replacing a customer takes the
 // vendor ([Service.UpdateLicense]): [ErrPermission] if the license already
-// has a customer email address. The customer needs an email address.
+// has a customer, that is any of an email address, a phone number, a name
+// or a company. The customer needs an email address.
 func (s *Service) RegisterCustomer(ctx context.Context, licenseID string, c Customer) (License, error) {
 	if c.Email == "" {
 		return License{}, invalidf("the customer's email address is missing")

@@ -50,19 +50,19 @@ func TestActivationRequest(t *testing.T) {
 		},
 		Comments: "hi",
 	}
-	req, err := activationRequest("PK", in)
+	req, err := activationRequest(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if req.ProductKey != "PK" || req.ProtectionKeyID != "5" || req.Comments != "hi" || len(req.Attributes) != 2 ||
-		req.Attributes[0].Name != xmlmodel.AttrClearBeforeApplyingUpdate || req.Attributes[0].Value != "null" ||
-		req.Attributes[0].EndUserPermission != "READ_WRITE" || req.Attributes[1].Group != "LICENSE_TERMS" {
+	if req.protectionKeyID != "5" || req.comments != "hi" || len(req.attributes) != 2 ||
+		req.attributes[0].Name != xmlmodel.AttrClearBeforeApplyingUpdate || req.attributes[0].Value != "null" ||
+		req.attributes[0].EndUserPermission != "READ_WRITE" || req.attributes[1].Group != "LICENSE_TERMS" {
 		t.Errorf("got %+v", req)
 	}
 	// A client's own CLEAR_BEFORE_APPLYING_UPDATE is kept, and no default added.
 	in.Attributes = append(in.Attributes, xmlmodel.ActivationAttribute{Name: "CLEAR_BEFORE_APPLYING_UPDATE", Value: "true"})
-	req, err = activationRequest("PK", in)
-	if err != nil || len(req.Attributes) != 2 || req.Attributes[1].Value != "true" {
+	req, err = activationRequest(in)
+	if err != nil || len(req.attributes) != 2 || req.attributes[1].Value != "true" {
 		t.Errorf("got %+v, %v", req, err)
 	}
 }
@@ -154,10 +154,10 @@ func FuzzActivationRequest(f *testing.F) {
 		if xmlmodel.UnmarshalEMS(body, &doc) != nil {
 			return
 		}
-		req, err := activationRequest("pk", doc.Input)
+		req, err := activationRequest(doc.Input)
 		switch err {
 		case nil:
-			if req.ProtectionKeyID == "" && req.Fingerprint == "" {
+			if req.protectionKeyID == "" && req.fingerprint == "" {
 				t.Errorf("request without a key: %+v", req)
 			}
 		case errNoC2V, errC2VSyntax, errC2VNoTarget:

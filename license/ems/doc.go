@@ -5,21 +5,31 @@
 // prefix and answers every version segment (v21, v710, v90, …) alike.
 //
 // The handler holds no rules: it translates the EMS XML documents of
-// [github.com/licgate/licgate/xmlmodel] to calls of [license.Service] and
-// back, so seats, expiry and revocation are those of every other protocol,
-// and an activation made here is the same record QLM or the gate sees.
+// [github.com/licgate/licgate/xmlmodel] to the protocol-neutral use cases
+// of [license.Service] ([license.Service.Activate],
+// [license.Service.Validate], …) and back, so seats, expiry and revocation
+// are those of every other protocol, and an activation made here is the
+// same record QLM or the gate sees. What only EMS needs lives here: the
+// protection key ID of a new key, the product key's details, and what a
+// product-key session may do.
 //
 // # Product keys, protection keys and the activation string
 //
-// A product key is a license ID (a lower-case UUID; upper case is
-// accepted). The protection key ID of an activation is the <hasp id> of the
-// C2V posted, or, for a C2V that only carries a <host_fingerprint> (a new
-// key), an 18-digit ID derived from the license and the fingerprint (see
-// [license.Service.ProtectionKeyID]), so posting the same C2V again returns
-// the same activation and takes no second seat. The activationString is a
-// <hasp_info> document whose <v2c> carries the activation token (see
-// [V2C]), escaped so that a client that un-escapes only &gt;, &lt; and
-// &quot; gets well-formed XML back (see [xmlmodel.EscapeText]).
+// A product key is a credential of its own ([license.License.ProductKey]):
+// a random UUID, apart from the license ID, which identifies the license in
+// tokens and answers and grants nothing. Upper case and surrounding spaces
+// are accepted. A license made by the first edition of licgate keeps its
+// old ID as its product key, so installed clients keep working.
+//
+// The protection key ID of an activation is the <hasp id> of the C2V
+// posted, or, for a C2V that only carries a <host_fingerprint> (a new key),
+// an 18-digit ID derived with the service's keyed hash
+// ([license.Service.KeyedHash]) from the product key and the fingerprint,
+// so posting the same C2V again returns the same activation and takes no
+// second seat. The activationString is a <hasp_info> document whose <v2c>
+// carries the activation token (see [V2C]), escaped so that a client that
+// un-escapes only &gt;, &lt; and &quot; gets well-formed XML back (see
+// [xmlmodel.EscapeText]).
 //
 // # Sessions
 //
@@ -27,12 +37,24 @@
 // loginByProductKey.ws, whose ID the latter also returns as <sessionId>.
 // They are kept, hashed, in the [license.Store], so they hold on every
 // replica behind a load balancer; they expire after an idle time
-// ([WithSessionIdle]) and end with logout.ws. A product-key session sees
-// only its own product key. Expired sessions stay in the store until
-// [license.Service.PurgeExpiredSessions] removes them.
+// ([WithSessionIdle]) and end with logout.ws. Expired sessions stay in the
+// store until [license.Service.PurgeExpiredSessions] removes them.
+//
+// A vendor session (login.ws, [WithVendorCredentials]) may do everything;
+// wrong vendor logins draw on the client address's failure budget
+// ([license.Service.CheckSecret]). A product-key session may only activate
+// its own key, read it and its activations, and register a customer on it
+// when none is attached.
+//
+// # Browsers
+//
+// The cookie is HttpOnly and SameSite=Lax, and Secure over TLS or with
+// [WithSecureCookie]. A state-changing call that a browser sends from a
+// page of another site is refused (see [Handler]); programs, which send no
+// Origin or Sec-Fetch-Site header, are not affected.
 //
 // # Errors
 //
-// Failures are plain text with the exact status and body of the EMS
-// documentation where it has one; [Handler] lists the rest.
+// Failures are plain-text sentences with the exact status and body of the
+// EMS documentation where it has one; [Handler] lists the rest.
 package ems

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,12 +39,12 @@ func TestRealClientFlow(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			c := e.client()
-			sid := e.loginPK(c, ver, e.lic.ID)
+			sid := e.loginPK(c, ver, e.lic.ProductKey)
 			if !sessionIDRE.MatchString(sid) {
 				t.Fatalf("sessionId %q, want 32 upper-case hex", sid)
 			}
 
-			r := e.activate(c, ver, e.lic.ID, fingerprintC2V(docFingerprint))
+			r := e.activate(c, ver, e.lic.ProductKey, fingerprintC2V(docFingerprint))
 			if r.status != http.StatusOK {
 				t.Fatalf("activation: %d %s", r.status, r.body)
 			}
@@ -61,7 +62,7 @@ func TestRealClientFlow(t *testing.T) {
 			if len(keyID) != 18 || strings.Trim(keyID, "0123456789") != "" {
 				t.Errorf("protectionKeyId %q, want 18 digits", keyID)
 			}
-			if want := e.svc.ProtectionKeyID(e.lic.ID, docFingerprint); keyID != want {
+			if want := ems.ProtectionKeyID(e.svc, e.lic.ProductKey, docFingerprint); keyID != want {
 				t.Errorf("protectionKeyId %q, want %q", keyID, want)
 			}
 
@@ -120,11 +121,11 @@ func TestSeedResponse(t *testing.T) {
 
 	e := newEnv(t)
 	c := e.client()
-	e.loginPK(c, "v90", e.lic.ID)
+	e.loginPK(c, "v90", e.lic.ProductKey)
 	body := `<activation><activationInput><activationAttribute><attributeValue><![CDATA[` + c2vAttr.Value +
 		`]]></attributeValue><attributeName>C2V</attributeName></activationAttribute><comments>` + seed.Input.Comments +
 		`</comments></activationInput></activation>`
-	r := e.do(c, http.MethodPost, e.url("v90", "productKey/"+e.lic.ID+"/activation.ws"), "text/xml; charset=utf-8", body)
+	r := e.do(c, http.MethodPost, e.url("v90", "productKey/"+e.lic.ProductKey+"/activation.ws"), "text/xml; charset=utf-8", body)
 	if r.status != http.StatusOK {
 		t.Fatalf("activation: %d %s", r.status, r.body)
 	}
@@ -156,7 +157,7 @@ func TestLoginByProductKey(t *testing.T) {
 	e := newEnv(t)
 	var mp bytes.Buffer
 	mw := multipart.NewWriter(&mp)
-	mw.WriteField("productKey", e.lic.ID)
+	mw.WriteField("productKey", e.lic.ProductKey)
 	mw.Close()
 	tests := []struct {
 		name        string
@@ -167,19 +168,21 @@ func TestLoginByProductKey(t *testing.T) {
 		wantStatus  int
 		wantBody    string
 	}{
-		{"form body", "POST", "", "application/x-www-form-urlencoded", "productKey=" + e.lic.ID, 200, ""},
-		{"form body without content type", "POST", "", "", "productKey=" + e.lic.ID, 200, ""},
-		{"form body as text/xml", "POST", "", "text/xml", "productKey=" + e.lic.ID + "\n", 200, ""},
-		{"query, empty body", "POST", "productKey=" + e.lic.ID, "", "", 200, ""},
-		{"query, text/xml", "POST", "productKey=" + e.lic.ID, "text/xml; charset=utf-8", "", 200, ""},
-		{"query with GET", "GET", "productKey=" + e.lic.ID, "", "", 200, ""},
+		{"form body", "POST", "", "application/x-www-form-urlencoded", "productKey=" + e.lic.ProductKey, 200, ""},
+		{"form body without content type", "POST", "", "", "productKey=" + e.lic.ProductKey, 200, ""},
+		{"form body as text/xml", "POST", "", "text/xml", "productKey=" + e.lic.ProductKey + "\n", 200, ""},
+		{"query, empty body", "POST", "productKey=" + e.lic.ProductKey, "", "", 200, ""},
+		{"query, text/xml", "POST", "productKey=" + e.lic.ProductKey, "text/xml; charset=utf-8", "", 200, ""},
+		{"query with GET", "GET", "productKey=" + e.lic.ProductKey, "", "", 200, ""},
 		{"multipart", "POST", "", mw.FormDataContentType(), mp.String(), 200, ""},
-		{"upper case", "POST", "", "application/x-www-form-urlencoded", "productKey=" + strings.ToUpper(e.lic.ID), 200, ""},
-		{"other parameters too", "POST", "lang=en", "application/x-www-form-urlencoded", "x=1&productKey=+" + e.lic.ID + "+", 200, ""},
+		{"upper case", "POST", "", "application/x-www-form-urlencoded", "productKey=" + strings.ToUpper(e.lic.ProductKey), 200, ""},
+		{"other parameters too", "POST", "lang=en", "application/x-www-form-urlencoded", "x=1&productKey=+" + e.lic.ProductKey + "+", 200, ""},
 		{"missing", "POST", "", "application/x-www-form-urlencoded", "", 400, "Provide the product key in the productKey parameter."},
 		{"unknown", "POST", "", "application/x-www-form-urlencoded", "productKey=fb9a91ba-20ee-4ecd-a049-5194c8d5d2dc", 404, ems.MsgNoProductKey},
 		{"malformed", "POST", "", "application/x-www-form-urlencoded", "productKey=not-a-key", 404, ems.MsgNoProductKey},
-		{"wrong method", "PUT", "productKey=" + e.lic.ID, "", "", 405, "The HTTP method PUT is not allowed for this web service."},
+		{"the license ID", "POST", "", "application/x-www-form-urlencoded", "productKey=" + e.lic.ID, 404, ems.MsgNoProductKey},
+		{"the license ID in the query", "GET", "productKey=" + e.lic.ID, "", "", 404, ems.MsgNoProductKey},
+		{"wrong method", "PUT", "productKey=" + e.lic.ProductKey, "", "", 405, "The HTTP method PUT is not allowed for this web service."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +209,7 @@ func TestLoginByProductKey(t *testing.T) {
 			if er.Stat != "ok" || er.RegRequired != "0" || !sessionIDRE.MatchString(er.SessionID) {
 				t.Errorf("got %+v", er)
 			}
-			want := "JSESSIONID=" + er.SessionID + "; Path=/ems; HttpOnly"
+			want := "JSESSIONID=" + er.SessionID + "; Path=/ems; HttpOnly; SameSite=Lax"
 			if got := r.header.Get("Set-Cookie"); got != want {
 				t.Errorf("Set-Cookie %q, want %q", got, want)
 			}
@@ -220,19 +223,16 @@ func TestSessions(t *testing.T) {
 	ctx := context.Background()
 	// Another key's activation, made by the vendor.
 	vend := e.client()
-	if r := e.do(vend, "POST", e.url("v90", "login.ws"), "application/xml",
-		"<authenticationDetail><userName>"+vendorUser+"</userName><password>"+vendorPass+"</password></authenticationDetail>"); r.status != 200 {
-		t.Fatalf("vendor login: %d %s", r.status, r.body)
-	}
-	r := e.activate(vend, "v90", e.other.ID, updateC2V("555"))
+	e.loginVendor(vend)
+	r := e.activate(vend, "v90", e.other.ProductKey, updateC2V("555"))
 	if r.status != 200 {
 		t.Fatalf("vendor activation of another key: %d %s", r.status, r.body)
 	}
 	otherAID := between(r.body, "<AID>", "</AID>")
 
 	c := e.client()
-	sid := e.loginPK(c, "v90", e.lic.ID)
-	r = e.activate(c, "v90", e.lic.ID, updateC2V("712734935"))
+	sid := e.loginPK(c, "v90", e.lic.ProductKey)
+	r = e.activate(c, "v90", e.lic.ProductKey, updateC2V("712734935"))
 	if r.status != 200 {
 		t.Fatalf("activation: %d %s", r.status, r.body)
 	}
@@ -247,9 +247,9 @@ func TestSessions(t *testing.T) {
 		if foreign.status != unknownAID.status || foreign.body != unknownAID.body {
 			t.Errorf("another key's activation: %d %q, a missing one: %d %q", foreign.status, foreign.body, unknownAID.status, unknownAID.body)
 		}
-		wantText(t, e.do(c, "GET", e.url("v90", "productKey/"+e.other.ID+".ws"), "", ""), 404, ems.MsgNoProductKeyInfo)
-		wantText(t, e.activate(c, "v90", e.other.ID, updateC2V("1")), 404, ems.MsgNoProductKey)
-		wantText(t, e.do(c, "POST", e.url("v90", "productKey/"+e.other.ID+".ws"), "application/xml",
+		wantText(t, e.do(c, "GET", e.url("v90", "productKey/"+e.other.ProductKey+".ws"), "", ""), 404, ems.MsgNoProductKeyInfo)
+		wantText(t, e.activate(c, "v90", e.other.ProductKey, updateC2V("1")), 404, ems.MsgNoProductKey)
+		wantText(t, e.do(c, "POST", e.url("v90", "productKey/"+e.other.ProductKey+".ws"), "application/xml",
 			"<productKey><customerEmail>x@example.com</customerEmail></productKey>"), 404, ems.MsgNoProductKey)
 		// The vendor sees both.
 		for _, a := range []string{aid, otherAID} {
@@ -287,8 +287,8 @@ func TestSessions(t *testing.T) {
 
 	t.Run("idle expiry", func(t *testing.T) {
 		c2 := e.client()
-		e.loginPK(c2, "v90", e.lic.ID)
-		u := e.url("v90", "productKey/"+e.lic.ID+".ws")
+		e.loginPK(c2, "v90", e.lic.ProductKey)
+		u := e.url("v90", "productKey/"+e.lic.ProductKey+".ws")
 		for range 3 {
 			e.advance(20 * time.Minute) // each use extends the session
 			if r := e.do(c2, "GET", u, "", ""); r.status != 200 {
@@ -304,7 +304,7 @@ func TestSessions(t *testing.T) {
 
 	t.Run("logout", func(t *testing.T) {
 		c3 := e.client()
-		e.loginPK(c3, "v90", e.lic.ID)
+		e.loginPK(c3, "v90", e.lic.ProductKey)
 		cookie := c3.Jar.Cookies(mustURL(t, e.url("v90", "x")))
 		r := e.do(c3, "POST", e.url("v90", "logout.ws"), "", "")
 		if r.status != 204 || !strings.Contains(r.header.Get("Set-Cookie"), "Max-Age=0") {
@@ -313,8 +313,8 @@ func TestSessions(t *testing.T) {
 		wantText(t, e.do(c3, "GET", e.url("v90", "activation/"+aid+".ws"), "", ""), 401, noSession)
 		// The ended session stays ended, even if a client kept the cookie.
 		wantText(t, e.do(http.DefaultClient, "GET", e.url("v90", "activation/"+aid+".ws"), "", "", "Cookie", "JSESSIONID="+cookie[0].Value), 401, noSession)
-		if r := e.do(c3, "POST", e.url("v90", "logout.ws"), "", ""); r.status != 204 {
-			t.Errorf("second logout: %d", r.status)
+		if r := e.do(c3, "GET", e.url("v90", "logout.ws"), "", ""); r.status != 204 {
+			t.Errorf("second logout, by GET: %d", r.status)
 		}
 	})
 }
@@ -388,8 +388,8 @@ func TestActivationErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
-	e.loginPK(c, "v90", e.lic.ID)
-	r := e.activate(c, "v90", e.lic.ID, updateC2V("712734935"))
+	e.loginPK(c, "v90", e.lic.ProductKey)
+	r := e.activate(c, "v90", e.lic.ProductKey, updateC2V("712734935"))
 	if r.status != 200 {
 		t.Fatalf("activation: %d %s", r.status, r.body)
 	}
@@ -408,32 +408,35 @@ func TestActivationErrors(t *testing.T) {
 		{"unknown AID", "GET", "activation/00000000-0000-4000-8000-000000000000.ws", "", 404, ems.MsgNoActivation},
 		{"malformed AID", "GET", "activation/xyz.ws", "", 404, ems.MsgNoActivation},
 		{"AID with spaces", "GET", "activation/%20" + aid + "x.ws", "", 404, ems.MsgNoActivation},
-		{"product key as AID", "GET", "activation/" + e.lic.ID + ".ws", "", 404, ems.MsgNoActivation},
+		{"product key as AID", "GET", "activation/" + e.lic.ProductKey + ".ws", "", 404, ems.MsgNoActivation},
+		{"license ID as AID", "GET", "activation/" + e.lic.ID + ".ws", "", 404, ems.MsgNoActivation},
+		{"license ID as product key", "POST", "productKey/" + e.lic.ID + "/activation.ws", javaRequest(updateC2V("1"), ""), 404, ems.MsgNoProductKey},
+		{"GET license ID as product key", "GET", "productKey/" + e.lic.ID + ".ws", "", 404, ems.MsgNoProductKeyInfo},
 		{"POST to activation", "POST", "activation/" + aid + ".ws", "", 405, "The HTTP method POST is not allowed for this web service."},
 		{"unknown product key", "POST", "productKey/fb9a91ba-20ee-4ecd-a049-5194c8d5d2dc/activation.ws", javaRequest(updateC2V("1"), ""), 404, ems.MsgNoProductKey},
 		{"malformed product key", "POST", "productKey/abc/activation.ws", javaRequest(updateC2V("1"), ""), 404, ems.MsgNoProductKey},
 		{"GET unknown product key", "GET", "productKey/fb9a91ba-20ee-4ecd-a049-5194c8d5d2dc.ws", "", 404, ems.MsgNoProductKeyInfo},
 		{"GET malformed product key", "GET", "productKey/abc.ws", "", 404, ems.MsgNoProductKeyInfo},
 		{"POST unknown product key", "POST", "productKey/abc.ws", "<productKey/>", 404, ems.MsgNoProductKey},
-		{"malformed XML", "POST", "productKey/" + e.lic.ID + "/activation.ws", "<activation><activationInput>", 400, "The request body is not a well-formed <activation> XML document."},
-		{"not XML", "POST", "productKey/" + e.lic.ID + "/activation.ws", "productKey=x", 400, "The request body is not a well-formed <activation> XML document."},
-		{"empty body", "POST", "productKey/" + e.lic.ID + "/activation.ws", "", 400, "The request body is not a well-formed <activation> XML document."},
-		{"wrong root", "POST", "productKey/" + e.lic.ID + "/activation.ws", "<productKey/>", 400, "The request body is not a well-formed <activation> XML document."},
-		{"oversize", "POST", "productKey/" + e.lic.ID + "/activation.ws", javaRequest(fingerprintC2V(big), ""), 413, "The request body is larger than 65536 bytes."},
-		{"no C2V", "POST", "productKey/" + e.lic.ID + "/activation.ws", "<activation><activationInput><comments>x</comments></activationInput></activation>", 400,
+		{"malformed XML", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", "<activation><activationInput>", 400, "The request body is not a well-formed <activation> XML document."},
+		{"not XML", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", "productKey=x", 400, "The request body is not a well-formed <activation> XML document."},
+		{"empty body", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", "", 400, "The request body is not a well-formed <activation> XML document."},
+		{"wrong root", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", "<productKey/>", 400, "The request body is not a well-formed <activation> XML document."},
+		{"oversize", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest(fingerprintC2V(big), ""), 413, "The request body is larger than 65536 bytes."},
+		{"no C2V", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", "<activation><activationInput><comments>x</comments></activationInput></activation>", 400,
 			"Provide the C2V in an activationAttribute named C2V (or the protection key ID in one named ProtectionKeyId)."},
-		{"null C2V", "POST", "productKey/" + e.lic.ID + "/activation.ws", javaRequest("null", ""), 400,
+		{"null C2V", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest("null", ""), 400,
 			"Provide the C2V in an activationAttribute named C2V (or the protection key ID in one named ProtectionKeyId)."},
-		{"C2V not XML", "POST", "productKey/" + e.lic.ID + "/activation.ws", javaRequest("MXhJSYmNpjnybwMQ", ""), 400, "The C2V is not valid: it must be a <hasp_info> XML document."},
-		{"C2V wrong root", "POST", "productKey/" + e.lic.ID + "/activation.ws", javaRequest("<v2c>x</v2c>", ""), 400, "The C2V is not valid: it must be a <hasp_info> XML document."},
-		{"C2V without key", "POST", "productKey/" + e.lic.ID + "/activation.ws", javaRequest("<hasp_info><c2v>x</c2v></hasp_info>", ""), 400,
+		{"C2V not XML", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest("MXhJSYmNpjnybwMQ", ""), 400, "The C2V is not valid: it must be a <hasp_info> XML document."},
+		{"C2V wrong root", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest("<v2c>x</v2c>", ""), 400, "The C2V is not valid: it must be a <hasp_info> XML document."},
+		{"C2V without key", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest("<hasp_info><c2v>x</c2v></hasp_info>", ""), 400,
 			"The C2V names no protection key (<hasp id>) and carries no <host_fingerprint>."},
-		{"C2V with a bad key ID", "POST", "productKey/" + e.lic.ID + "/activation.ws", javaRequest(updateC2V("12ab"), ""), 400,
-			"The request is not valid: protection key id must be decimal digits."},
-		{"comments too long", "POST", "productKey/" + e.lic.ID + "/activation.ws", javaRequest(updateC2V("712734935"), strings.Repeat("x", 511)), 400,
-			"The request is not valid: comments longer than 510 characters or not UTF-8."},
-		{"re-activation, same key", "POST", "productKey/" + e.lic.ID + "/activation.ws", javaRequest(updateC2V("712734935"), ""), 200, ""},
-		{"no seats", "POST", "productKey/" + e.lic.ID + "/activation.ws", javaRequest(updateC2V("712734936"), ""), 409,
+		{"C2V with a bad key ID", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest(updateC2V("12ab"), ""), 400,
+			"The request is not valid: the protection key ID must be 1 to 32 decimal digits."},
+		{"comments too long", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest(updateC2V("712734935"), strings.Repeat("x", 511)), 400,
+			"The request is not valid: the comments are longer than 510 characters or not UTF-8."},
+		{"re-activation, same key", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest(updateC2V("712734935"), ""), 200, ""},
+		{"no seats", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest(updateC2V("712734936"), ""), 409,
 			"The Product key has no activations left: all of its seats are in use."},
 		{"unknown service", "GET", "target.ws", "", 404, "There is no such EMS web service."},
 		{"unknown resource", "GET", "activation/" + aid + "/target.ws", "", 404, "There is no such EMS web service."},
@@ -476,10 +479,10 @@ func TestProtectionKeyID(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
-	e.loginPK(c, "v90", e.lic3.ID)
-	first := e.activate(c, "v90", e.lic3.ID, fingerprintC2V(docFingerprint))
+	e.loginPK(c, "v90", e.lic3.ProductKey)
+	first := e.activate(c, "v90", e.lic3.ProductKey, fingerprintC2V(docFingerprint))
 	rewrapped := strings.ReplaceAll(docFingerprint, "\n", "\r\n  ")
-	again := e.do(c, "POST", e.url("v90", "productKey/"+e.lic3.ID+"/activation.ws"), "text/xml",
+	again := e.do(c, "POST", e.url("v90", "productKey/"+e.lic3.ProductKey+"/activation.ws"), "text/xml",
 		`<activation><activationInput><activationAttribute><attributeName>C2V</attributeName><attributeValue>`+
 			xmlmodel.EscapeText(fingerprintC2V(rewrapped))+`</attributeValue></activationAttribute></activationInput></activation>`)
 	if first.status != 200 || again.status != 200 {
@@ -488,16 +491,15 @@ func TestProtectionKeyID(t *testing.T) {
 	if a, b := between(first.body, "<AID>", "</AID>"), between(again.body, "<AID>", "</AID>"); a != b {
 		t.Errorf("re-posting the C2V made a second activation: %s, %s", a, b)
 	}
-	d, err := e.svc.ProductKey(context.Background(), license.Session{Kind: license.SessionVendor, Subject: "t"}, e.lic3.ID)
-	if err != nil || d.Available() != 2 {
-		t.Errorf("available %d, %v; want 2", d.Available(), err)
+	if held := e.license(e.lic3.ID).SeatsHeld; held != 1 {
+		t.Errorf("%d seats held, want 1", held)
 	}
 	// The same host on another license is another key.
-	if e.svc.ProtectionKeyID(e.lic.ID, docFingerprint) == e.svc.ProtectionKeyID(e.lic3.ID, docFingerprint) {
+	if ems.ProtectionKeyID(e.svc, e.lic.ProductKey, docFingerprint) == ems.ProtectionKeyID(e.svc, e.lic3.ProductKey, docFingerprint) {
 		t.Error("the same protection key ID on two licenses")
 	}
 
-	byID := e.do(c, "POST", e.url("v90", "productKey/"+e.lic3.ID+"/activation.ws"), "application/xml",
+	byID := e.do(c, "POST", e.url("v90", "productKey/"+e.lic3.ProductKey+"/activation.ws"), "application/xml",
 		string(mustRead(t, "generateLic_request_keyid.xml")))
 	if byID.status != 200 || between(byID.body, "<protectionKeyId>", "</protectionKeyId>") != "43243243243" {
 		t.Errorf("by key ID: %d %s", byID.status, byID.body)
@@ -521,13 +523,13 @@ func TestConcurrentActivations(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
-	e.loginPK(c, "v90", e.lic3.ID)
+	e.loginPK(c, "v90", e.lic3.ProductKey)
 	const n = 8
 	statuses := make([]int, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			r := e.activate(c, "v90", e.lic3.ID, fingerprintC2V("host-"+strconv.Itoa(i)))
+			r := e.activate(c, "v90", e.lic3.ProductKey, fingerprintC2V("host-"+strconv.Itoa(i)))
 			statuses[i] = r.status
 		})
 	}
@@ -545,44 +547,62 @@ func TestConcurrentActivations(t *testing.T) {
 	}
 }
 
+// TestLicenseStates: each state that stops an activation has its own
+// answer, on GET activation/{aid}.ws and on a new activation; a revoked
+// license and a revoked activation are told apart.
 func TestLicenseStates(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	const (
+		licenseRevoked    = "The Product key has been revoked."
+		activationRevoked = "The activation of this protection key has been revoked; the key may not activate the Product key again."
+	)
 	tests := []struct {
 		name       string
-		change     func(e *env, aid string)
+		change     func(e *env, aid string) error
 		wantStatus int
 		wantBody   string
-		// postToo also checks a new activation.
-		postToo bool
+		// postKey, if set, is a protection key to activate after the change,
+		// with the same answer.
+		postKey string
 	}{
-		{"revoked key", func(e *env, _ string) { e.svc.SetLicenseStatus(ctx, e.lic3.ID, license.StatusRevoked) },
-			403, "The Product key or the activation has been revoked.", true},
-		{"disabled key", func(e *env, _ string) { e.svc.SetLicenseStatus(ctx, e.lic3.ID, license.StatusSuspended) },
-			403, "The Product key is disabled.", true},
-		{"expired key", func(e *env, _ string) { e.advance(366 * 24 * time.Hour) },
-			403, "The Product key has expired.", false},
-		{"revoked activation", func(e *env, aid string) { e.svc.RevokeActivation(ctx, aid) },
-			403, "The Product key or the activation has been revoked.", false},
-		{"released activation", func(e *env, _ string) { e.svc.Release(ctx, e.lic3.Key, "712734935") },
-			410, "The activation was released and no longer holds a license. Activate the Product key again.", false},
+		{"revoked key", func(e *env, _ string) error {
+			_, err := e.svc.SetLicenseStatus(ctx, e.lic3.ID, license.StatusRevoked)
+			return err
+		}, 403, licenseRevoked, "99"},
+		{"disabled key", func(e *env, _ string) error {
+			_, err := e.svc.SetLicenseStatus(ctx, e.lic3.ID, license.StatusSuspended)
+			return err
+		}, 403, "The Product key is disabled.", "99"},
+		{"expired key", func(e *env, _ string) error { e.advance(366 * 24 * time.Hour); return nil },
+			403, "The Product key has expired.", ""},
+		{"revoked activation", func(e *env, aid string) error {
+			_, err := e.svc.RevokeActivation(ctx, aid)
+			return err
+		}, 403, activationRevoked, "712734935"},
+		{"released activation", func(e *env, _ string) error {
+			_, err := e.svc.Release(ctx, e.lic3.ID, "712734935")
+			return err
+		}, 410, "The activation was released and no longer holds a license. Activate the Product key again.", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			c := e.client()
-			e.loginPK(c, "v90", e.lic3.ID)
-			r := e.activate(c, "v90", e.lic3.ID, updateC2V("712734935"))
+			e.loginPK(c, "v90", e.lic3.ProductKey)
+			r := e.activate(c, "v90", e.lic3.ProductKey, updateC2V("712734935"))
 			if r.status != 200 {
 				t.Fatalf("activation: %d %s", r.status, r.body)
 			}
 			aid := between(r.body, "<AID>", "</AID>")
-			tt.change(e, aid)
-			e.loginPK(c, "v90", e.lic3.ID) // the old session may have expired
+			if err := tt.change(e, aid); err != nil {
+				t.Fatal(err)
+			}
+			e.loginPK(c, "v90", e.lic3.ProductKey) // the old session may have expired
 			wantText(t, e.do(c, "GET", e.url("v90", "activation/"+aid+".ws"), "", ""), tt.wantStatus, tt.wantBody)
-			if tt.postToo {
-				wantText(t, e.activate(c, "v90", e.lic3.ID, updateC2V("99")), tt.wantStatus, tt.wantBody)
+			if tt.postKey != "" {
+				wantText(t, e.activate(c, "v90", e.lic3.ProductKey, updateC2V(tt.postKey)), tt.wantStatus, tt.wantBody)
 			}
 		})
 	}
@@ -592,10 +612,10 @@ func TestProductKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
-	e.loginPK(c, "v90", e.lic3.ID)
-	r := e.activate(c, "v90", e.lic3.ID, updateC2V("712734935"))
+	e.loginPK(c, "v90", e.lic3.ProductKey)
+	r := e.activate(c, "v90", e.lic3.ProductKey, updateC2V("712734935"))
 	aid := between(r.body, "<AID>", "</AID>")
-	pkURL := e.url("v90", "productKey/"+e.lic3.ID+".ws")
+	pkURL := e.url("v90", "productKey/"+e.lic3.ProductKey+".ws")
 
 	g := e.do(c, "GET", pkURL, "", "")
 	if g.status != 200 || !strings.HasPrefix(g.body, "<productKey>") {
@@ -605,7 +625,7 @@ func TestProductKey(t *testing.T) {
 	if err := xmlmodel.UnmarshalEMS([]byte(g.body), &pk); err != nil {
 		t.Fatal(err)
 	}
-	if pk.ProductKeyID != e.lic3.ID || pk.TotalEntitled != "3" || pk.Available != "2" || pk.Enabled != "true" ||
+	if pk.ProductKeyID != e.lic3.ProductKey || pk.TotalEntitled != "3" || pk.Available != "2" || pk.Enabled != "true" ||
 		len(pk.AIDs) != 1 || pk.AIDs[0] != (xmlmodel.ProductKeyAID{ProtectionKeyID: "712734935", AID: aid}) ||
 		pk.CustomerEmail != "team@example.com" || len(pk.ProductInfo) != 1 || pk.ProductInfo[0].ProductName != "SafeNet Memo Card Plugin" {
 		t.Errorf("got %+v", pk)
@@ -621,6 +641,12 @@ func TestProductKey(t *testing.T) {
 		t.Errorf("elements %v\nwant %v", order, wantOrder)
 	}
 
+	const (
+		vendorOnly  = "A Product key login may not change the seats (totalEntitled) or the status (enabled) of a Product key. Log in with login.ws to change them."
+		hasCustomer = "The Product key already has a customer, and only the vendor may replace it. Log in with login.ws to change the customer."
+	)
+	emailDoc := strings.Replace(string(mustRead(t, "productKey_update_email.xml")),
+		"0071eb86-911c-40aa-a07b-552d23ce37a1", strings.ToUpper(e.lic3.ProductKey), 1)
 	tests := []struct {
 		name       string
 		vendor     bool
@@ -629,42 +655,49 @@ func TestProductKey(t *testing.T) {
 		wantBody   string
 		check      func(xmlmodel.ProductKey) bool
 	}{
-		{"customer sets the email", false, strings.Replace(string(mustRead(t, "productKey_update_email.xml")),
-			"0071eb86-911c-40aa-a07b-552d23ce37a1", strings.ToUpper(e.lic3.ID), 1), 200, "",
-			func(p xmlmodel.ProductKey) bool { return p.CustomerEmail == "jane@example.com" }},
-		{"customer sends the unchanged document", false, strings.Replace(g.body, "team@example.com", "Ann@Example.com", 1), 200, "",
+		{"customer sends the unchanged document", false, g.body, 200, "",
 			func(p xmlmodel.ProductKey) bool {
-				return p.CustomerEmail == "ann@example.com" && p.TotalEntitled == "3"
+				return p.CustomerEmail == "team@example.com" && p.TotalEntitled == "3"
 			}},
-		{"customer changes the seats", false, "<productKey><totalEntitled>10</totalEntitled></productKey>", 403,
-			"A Product key login may change only the customerEmail. Log in with login.ws to change the rest.", nil},
-		{"customer disables", false, "<productKey><enabled>false</enabled></productKey>", 403,
-			"A Product key login may change only the customerEmail. Log in with login.ws to change the rest.", nil},
+		{"customer sends the email in other case", false, "<productKey><customerEmail> Team@Example.com </customerEmail></productKey>", 200, "",
+			func(p xmlmodel.ProductKey) bool { return p.CustomerEmail == "team@example.com" }},
+		{"customer replaces the email", false, emailDoc, 403, hasCustomer, nil},
+		{"customer replaces the email in the document", false, strings.Replace(g.body, "team@example.com", "ann@example.com", 1), 403, hasCustomer, nil},
+		{"customer changes the seats", false, "<productKey><totalEntitled>10</totalEntitled></productKey>", 403, vendorOnly, nil},
+		{"customer disables", false, "<productKey><enabled>false</enabled></productKey>", 403, vendorOnly, nil},
+		{"customer disables and replaces the email", false,
+			"<productKey><enabled>0</enabled><customerEmail>x@example.com</customerEmail></productKey>", 403, vendorOnly, nil},
 		{"bad email", false, "<productKey><customerEmail>not an email</customerEmail></productKey>", 400,
-			`The request is not valid: email address "not an email" is not a plain address.`, nil},
-		{"other key ID in the body", false, "<productKey><productKeyId>" + e.lic.ID + "</productKeyId></productKey>", 400,
+			`The request is not valid: the email address "not an email" is not a plain address.`, nil},
+		{"other key in the body", false, "<productKey><productKeyId>" + e.lic.ProductKey + "</productKeyId></productKey>", 400,
+			"The productKeyId in the request body is not the product key of the URL.", nil},
+		{"license ID in the body", false, "<productKey><productKeyId>" + e.lic3.ID + "</productKeyId></productKey>", 400,
 			"The productKeyId in the request body is not the product key of the URL.", nil},
 		{"bad count", true, "<productKey><totalEntitled>many</totalEntitled></productKey>", 400, "totalEntitled must be a whole number.", nil},
-		{"zero seats", true, "<productKey><totalEntitled>0</totalEntitled></productKey>", 400, "The request is not valid: seats 0 out of range 1..1000000.", nil},
+		{"zero seats", true, "<productKey><totalEntitled>0</totalEntitled></productKey>", 400,
+			"The request is not valid: seats must be 1 to 1000000, not 0.", nil},
 		{"bad boolean", true, "<productKey><enabled>yes</enabled></productKey>", 400, "enabled must be true or false.", nil},
 		{"malformed", true, "<productKey>", 400, "The request body is not a well-formed <productKey> XML document.", nil},
 		{"vendor sets seats", true, "<productKey><totalEntitled>5</totalEntitled></productKey>", 200, "",
 			func(p xmlmodel.ProductKey) bool { return p.TotalEntitled == "5" && p.Available == "4" }},
+		{"vendor replaces the email", true, emailDoc, 200, "",
+			func(p xmlmodel.ProductKey) bool { return p.CustomerEmail == "jane@example.com" }},
 	}
 	vend := e.client()
-	if r := e.do(vend, "POST", e.url("v90", "login.ws"), "application/xml",
-		"<authenticationDetail><userName>"+vendorUser+"</userName><password>"+vendorPass+"</password></authenticationDetail>"); r.status != 200 {
-		t.Fatalf("vendor login: %d %s", r.status, r.body)
-	}
+	e.loginVendor(vend)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cl := c
 			if tt.vendor {
 				cl = vend
 			}
+			before := e.license(e.lic3.ID)
 			r := e.do(cl, "POST", pkURL, "application/xml", tt.body)
 			if tt.wantStatus != 200 {
 				wantText(t, r, tt.wantStatus, tt.wantBody)
+				if after := e.license(e.lic3.ID); !reflect.DeepEqual(after, before) {
+					t.Errorf("a refused update changed the license:\n%+v\nto\n%+v", before, after)
+				}
 				return
 			}
 			var p xmlmodel.ProductKey
@@ -686,9 +719,18 @@ func TestProductKey(t *testing.T) {
 		if r := e.do(c, "GET", e.url("v90", "activation/"+aid+".ws"), "", ""); r.status != 200 {
 			t.Errorf("after enabling: %d %s", r.status, r.body)
 		}
-		e.svc.SetLicenseStatus(context.Background(), e.lic3.ID, license.StatusRevoked)
+		if _, err := e.svc.SetLicenseStatus(context.Background(), e.lic3.ID, license.StatusRevoked); err != nil {
+			t.Fatal(err)
+		}
 		wantText(t, e.do(vend, "POST", pkURL, "application/xml", "<productKey><enabled>true</enabled></productKey>"), 403,
-			"The Product key or the activation has been revoked.")
+			"The Product key has been revoked.")
+		// Disabling a revoked key leaves it revoked.
+		if r := e.do(vend, "POST", pkURL, "application/xml", "<productKey><enabled>false</enabled></productKey>"); r.status != 200 {
+			t.Errorf("disable a revoked key: %d %s", r.status, r.body)
+		}
+		if st := e.license(e.lic3.ID).Status; st != license.StatusRevoked {
+			t.Errorf("status %s, want revoked", st)
+		}
 	})
 }
 
@@ -707,7 +749,7 @@ func TestMounting(t *testing.T) {
 		{"/api/ems/v90/ws/loginByProductKey.ws", "/api/ems"},
 		{"/stripped/v90/ws/loginByProductKey.ws", "/"},
 	} {
-		r := e.do(http.DefaultClient, "POST", base+tt.path+"?productKey="+e.lic.ID, "", "")
+		r := e.do(http.DefaultClient, "POST", base+tt.path+"?productKey="+e.lic.ProductKey, "", "")
 		if r.status != 200 || !strings.Contains(r.header.Get("Set-Cookie"), "; Path="+tt.wantCookiePath+";") {
 			t.Errorf("%s: %d %q", tt.path, r.status, r.header.Get("Set-Cookie"))
 		}
@@ -717,8 +759,8 @@ func TestMounting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := e.do(http.DefaultClient, "POST", newServer(t, h2)+"/ems/v90/ws/loginByProductKey.ws?productKey="+e.lic.ID, "", "")
-	if got := r.header.Get("Set-Cookie"); !strings.HasSuffix(got, "; Path=/licensing; HttpOnly; Secure") {
+	r := e.do(http.DefaultClient, "POST", newServer(t, h2)+"/ems/v90/ws/loginByProductKey.ws?productKey="+e.lic.ProductKey, "", "")
+	if got := r.header.Get("Set-Cookie"); !strings.HasSuffix(got, "; Path=/licensing; HttpOnly; Secure; SameSite=Lax") {
 		t.Errorf("Set-Cookie %q", got)
 	}
 }

@@ -26,8 +26,9 @@ const (
 )
 
 // env is a licgate server with the EMS handler at /ems/, a product and
-// three licenses: one seat (lic), three seats (lic3) and another customer's
-// (other).
+// four licenses: one seat (lic), three seats (lic3), another customer's
+// (other), and two seats sold without a customer (bare). A license's
+// product key is its ProductKey, never its ID.
 type env struct {
 	t     testing.TB
 	store license.Store
@@ -37,6 +38,7 @@ type env struct {
 	lic   license.License
 	lic3  license.License
 	other license.License
+	bare  license.License
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
@@ -57,17 +59,23 @@ func newEnvOn(t testing.TB, store license.Store, opts ...ems.Option) *env {
 	if _, err := e.svc.CreateProduct(ctx, license.Product{ID: "memo", Name: "SafeNet Memo Card Plugin", Major: 9}); err != nil {
 		t.Fatal(err)
 	}
-	mk := func(seats int, email string) license.License {
+	mk := func(seats int, c license.Customer) license.License {
 		l, err := e.svc.CreateLicense(ctx, license.NewLicense{
-			ProductID: "memo", Customer: license.Customer{Email: email, Name: "Parag Mahajan"}, Seats: seats,
+			ProductID: "memo", Customer: c, Seats: seats,
 			ExpiresAt: start.AddDate(1, 0, 0), Features: []string{"pro"},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
+		if l.ProductKey == l.ID {
+			t.Fatal("a new license's product key is its ID")
+		}
 		return l
 	}
-	e.lic, e.lic3, e.other = mk(1, "pm@example.com"), mk(3, "team@example.com"), mk(1, "someone@example.org")
+	e.lic = mk(1, license.Customer{Email: "pm@example.com", Name: "Parag Mahajan"})
+	e.lic3 = mk(3, license.Customer{Email: "team@example.com", Name: "Parag Mahajan"})
+	e.other = mk(1, license.Customer{Email: "someone@example.org", Name: "Someone"})
+	e.bare = mk(2, license.Customer{})
 	e.srv = httptest.NewServer(e.mux(e.svc, opts...))
 	t.Cleanup(e.srv.Close)
 	return e
@@ -166,6 +174,26 @@ func (e *env) loginPK(c *http.Client, ver, pk string) string {
 		e.t.Fatalf("loginByProductKey: %d %s", r.status, r.body)
 	}
 	return between(r.body, "<sessionId>", "</sessionId>")
+}
+
+// loginVendor logs c in with the vendor's credentials.
+func (e *env) loginVendor(c *http.Client) {
+	e.t.Helper()
+	r := e.do(c, http.MethodPost, e.url("v90", "login.ws"), "application/xml",
+		"<authenticationDetail><userName>"+vendorUser+"</userName><password>"+vendorPass+"</password></authenticationDetail>")
+	if r.status != http.StatusOK {
+		e.t.Fatalf("vendor login: %d %s", r.status, r.body)
+	}
+}
+
+// license returns a license as it stands in the store.
+func (e *env) license(id string) license.License {
+	e.t.Helper()
+	l, err := e.svc.License(context.Background(), id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return l
 }
 
 // activate posts an activation request as the real clients do, and

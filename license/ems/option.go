@@ -40,9 +40,10 @@ func defaultConfig() config {
 	}
 }
 
-// WithClientIP sets how the client's address is learned, for throttling
-// failed vendor logins; behind a trusted proxy, read its forwarding header
-// here. Default: the host of the request's RemoteAddr.
+// WithClientIP sets how the client's address is learned, for the budget of
+// failed vendor logins (see [license.Service.CheckSecret]); behind a
+// trusted proxy, read its forwarding header here. Default: the host of the
+// request's RemoteAddr.
 func WithClientIP(f func(*http.Request) string) Option {
 	return func(c *config) error {
 		if f == nil {
@@ -129,8 +130,8 @@ func WithCookiePath(p string) Option {
 }
 
 // WithSecureCookie marks the JSESSIONID cookie Secure on every response, for
-// a server behind a proxy that terminates TLS. Default: Secure only on
-// requests that came over TLS.
+// a server behind a proxy that terminates TLS, so that browsers never send
+// it over plain HTTP. Default: Secure only on requests that came over TLS.
 func WithSecureCookie(secure bool) Option {
 	return func(c *config) error {
 		c.secureCookie = secure

@@ -40,8 +40,8 @@ func TestSQLiteReplicas(t *testing.T) {
 	a := e.srv.URL
 
 	c := e.client()
-	sid := e.loginPK(c, "v90", e.lic3.ID)
-	r := e.do(c, "POST", a+"/ems/v90/ws/productKey/"+e.lic3.ID+"/activation.ws", "application/xml", javaRequest(updateC2V("712734935"), "sqlite"))
+	sid := e.loginPK(c, "v90", e.lic3.ProductKey)
+	r := e.do(c, "POST", a+"/ems/v90/ws/productKey/"+e.lic3.ProductKey+"/activation.ws", "application/xml", javaRequest(updateC2V("712734935"), "sqlite"))
 	if r.status != http.StatusOK {
 		t.Fatalf("activation on A: %d %s", r.status, r.body)
 	}
@@ -59,7 +59,7 @@ func TestSQLiteReplicas(t *testing.T) {
 			base = b
 		}
 		wg.Go(func() {
-			statuses[i] = e.do(http.DefaultClient, "POST", base+"/ems/v90/ws/productKey/"+e.lic3.ID+"/activation.ws", "application/xml",
+			statuses[i] = e.do(http.DefaultClient, "POST", base+"/ems/v90/ws/productKey/"+e.lic3.ProductKey+"/activation.ws", "application/xml",
 				javaRequest(fingerprintC2V("sqlite-host-"+strconv.Itoa(i)), ""), cookie...).status
 		})
 	}
