@@ -48,17 +48,23 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage:
-  licgate [serve] [-addr 127.0.0.1:8080] [-data ./licgate-data] [-db DSN] [-smtp URL] [-mail-from ADDR]
-                  [-sms-url URL] [-sms-from NUMBER] [-demo=true] …
+  licgate [serve] [-addr 127.0.0.1:8080] [-data ./licgate-data] [-db DSN] [-db-max-open 32] [-db-max-idle N]
+                  [-smtp URL] [-mail-from ADDR] [-sms-url URL] [-sms-from NUMBER] [-notify-log]
+                  [-demo=true] [-secure-cookies] …
   licgate product add -id ID -name NAME [-major N] [-minor N]
-  licgate license add -product ID -email EMAIL [-phone P] [-name N] [-company C] [-seats N]
-                      [-expires YYYY-MM-DD] [-features a,b]
   licgate product list
+  licgate license add -product ID [-email EMAIL] [-phone P] [-name N] [-company C] [-seats N]
+                      [-expires YYYY-MM-DD] [-features a,b]
   licgate license list [-product ID]
   licgate license suspend|resume|revoke -id ID
   licgate activation list [-license ID]
   licgate activation revoke -aid AID
-Every command takes -data and -db. Run "licgate COMMAND -h" for its flags.
+Every command takes -data and -db. serve creates the database, signing key and
+secret on its first run; the other commands only use them, and refuse a -data
+or -db that holds no licgate database. -db-max-open and -db-max-idle size the
+PostgreSQL pool: serve opens -db-max-idle connections (default: as many as
+-db-max-open) at start and keeps them open while idle.
+Run "licgate COMMAND -h" for its flags.
 `
 
 type usageErr struct{ msg string }

@@ -42,9 +42,36 @@ func cli(t *testing.T, v any, args ...string) {
 	}
 }
 
+// newData returns a data directory holding a licgate database, signing
+// key and secret, as "licgate serve -data DIR" leaves it on its first run:
+// the admin commands refuse a directory without them.
+func newData(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	sf := storeFlags{data: dir}
+	st, db, err := sf.openStore(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db.Close()
+	if _, err := sf.loadSecrets(true); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // startServer runs licgate serve with args on a free loopback port and
 // returns its base URL; the server stops when the test ends.
 func startServer(t *testing.T, args ...string) string {
+	t.Helper()
+	base, _ := startServerLogs(t, args...)
+	return base
+}
+
+// startServerLogs is startServer that also returns what the server
+// writes to its log.
+func startServerLogs(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -53,14 +80,19 @@ func startServer(t *testing.T, args ...string) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var logs syncBuffer
-	go func() { done <- Run(ctx, append([]string{"serve", "-addr", addr}, args...), io.Discard, &logs) }()
+	done := make(chan struct{})
+	var code int
+	logs := new(syncBuffer)
+	go func() {
+		defer close(done)
+		code = Run(ctx, append([]string{"serve", "-addr", addr}, args...), io.Discard, logs)
+	}()
+	exited := false
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case code := <-done:
-			if code != 0 {
+		case <-done:
+			if code != 0 && !exited {
 				t.Errorf("licgate serve exited %d: %s", code, logs.String())
 			}
 		case <-time.After(20 * time.Second):
@@ -68,21 +100,22 @@ func startServer(t *testing.T, args ...string) string {
 		}
 	})
 	base := "http://" + addr
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 200; i++ {
 		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return base
+				return base, logs
 			}
 		}
 		select {
-		case code := <-done:
+		case <-done:
+			exited = true
 			t.Fatalf("licgate serve exited %d: %s", code, logs.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 	t.Fatalf("licgate serve did not become healthy: %s", logs.String())
-	return ""
+	return "", nil
 }
 
 type syncBuffer struct {
@@ -136,7 +169,7 @@ func TestEndToEnd(t *testing.T) {
 	smtp := &smtptest.Server{Config: smtptest.Config{TLS: srvTLS, AuthMechs: "PLAIN", User: "mailer", Pass: "s3cret", RequireAuth: true}}
 	smtpAddr := smtp.Start(t)
 
-	data := t.TempDir()
+	data := newData(t)
 	var p license.Product
 	cli(t, &p, "product", "add", "-data", data, "-id", "acme-cad", "-name", "Acme CAD", "-major", "3", "-minor", "1")
 	var l license.License
@@ -293,18 +326,23 @@ func verifyWithJWKS(t *testing.T, base, token string) *license.Claims {
 func TestSecretsPersistWith0600(t *testing.T) {
 	dir := t.TempDir()
 	sf := storeFlags{data: dir}
-	a, err := sf.loadSecrets()
+	a, err := sf.loadSecrets(true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := sf.loadSecrets()
+	b, err := sf.loadSecrets(true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(a.secret, b.secret) || string(a.keys.JWKS()) != string(b.keys.JWKS()) {
+	c, err := sf.loadSecrets(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.secret, b.secret) || string(a.keys.JWKS()) != string(b.keys.JWKS()) ||
+		!bytes.Equal(a.secret, c.secret) || string(a.keys.JWKS()) != string(c.keys.JWKS()) {
 		t.Fatal("secrets changed between runs")
 	}
-	st, db, err := sf.openStore(context.Background())
+	st, db, err := sf.openStore(context.Background(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +357,7 @@ func TestSecretsPersistWith0600(t *testing.T) {
 }
 
 func TestFlagsFromEnvironment(t *testing.T) {
-	dir := t.TempDir()
+	dir := newData(t)
 	t.Setenv("LICGATE_DATA", dir)
 	var p license.Product
 	cli(t, &p, "product", "add", "-id", "x", "-name", "X")
@@ -335,9 +373,9 @@ func TestUsageErrors(t *testing.T) {
 		{"frobnicate"},
 		{"product"},
 		{"product", "add", "-nope"},
-		{"license", "add", "-data", t.TempDir(), "-product", "none", "-email", "a@b.c"},
-		{"license", "add", "-data", t.TempDir(), "-expires", "tomorrow"},
-		{"activation", "revoke", "-data", t.TempDir()},
+		{"license", "add", "-data", newData(t), "-product", "none", "-email", "a@b.c"},
+		{"license", "add", "-data", newData(t), "-product", "x", "-expires", "tomorrow"},
+		{"activation", "revoke", "-data", newData(t)},
 	}
 	for _, args := range tests {
 		var out, errOut bytes.Buffer
@@ -358,7 +396,7 @@ func atoi(s string) int {
 // TestEMSThroughServe activates by product key the way Thales' samples do,
 // against licgate serve, and reads the license back by AID.
 func TestEMSThroughServe(t *testing.T) {
-	data := t.TempDir()
+	data := newData(t)
 	var p license.Product
 	cli(t, &p, "product", "add", "-data", data, "-id", "cad", "-name", "CAD")
 	var l license.License
@@ -367,7 +405,7 @@ func TestEMSThroughServe(t *testing.T) {
 
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
-	resp, err := c.Post(base+"/ems/v90/ws/loginByProductKey.ws?productKey="+l.ID, "", nil)
+	resp, err := c.Post(base+"/ems/v90/ws/loginByProductKey.ws?productKey="+l.ProductKey, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +415,7 @@ func TestEMSThroughServe(t *testing.T) {
 		t.Fatalf("loginByProductKey: %d %s", resp.StatusCode, b)
 	}
 	c2v := `<activation><activationInput><activationAttribute><attributeValue><![CDATA[<?xml version="1.0" encoding="UTF-8"?><hasp_info><haspscope><hasp id="712734935"><vendor id="37515"/></hasp></haspscope><c2v>YYIr</c2v></hasp_info>]]></attributeValue><attributeName>C2V</attributeName></activationAttribute><comments>x</comments></activationInput></activation>`
-	resp, err = c.Post(base+"/ems/v21/ws/productKey/"+l.ID+"/activation.ws", "application/xml", strings.NewReader(c2v))
+	resp, err = c.Post(base+"/ems/v21/ws/productKey/"+l.ProductKey+"/activation.ws", "application/xml", strings.NewReader(c2v))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,11 +447,11 @@ func TestEMSThroughServe(t *testing.T) {
 
 // TestGateThroughServe drives /demo/hello the way the gate's users will.
 func TestGateThroughServe(t *testing.T) {
-	data := t.TempDir()
+	data := newData(t)
 	var p license.Product
 	cli(t, &p, "product", "add", "-data", data, "-id", "svc", "-name", "Service")
 	var l license.License
-	cli(t, &l, "license", "add", "-data", data, "-product", "svc", "-email", "g@example.com", "-features", "export")
+	cli(t, &l, "license", "add", "-data", data, "-product", "svc", "-email", "g@example.com", "-features", "export", "-seats", "2")
 	base := startServer(t, "-data", data, "-demo=false", "-gate-ttl", "1s")
 	a := get(t, base+"/qlm/qlmservice.asmx/ValidateLicenseHttp?is_pcid=box&is_avkey="+url.QueryEscape(l.Key))
 	if a.Error != "" {
@@ -469,19 +507,35 @@ func TestGateThroughServe(t *testing.T) {
 	waitStatus(403)
 	cli(t, &suspended, "license", "resume", "-data", data, "-id", l.ID)
 	waitStatus(200)
+	// A revoked activation and a revoked license are refused for their
+	// own reasons.
+	waitReason := func(token, reason string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			code, body := call("/demo/hello", token)
+			if code == 403 && strings.Contains(body, "application/problem+json") && strings.Contains(body, `"`+reason+`"`) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after a revocation and a 1s TTL: %d %s, want 403 %s", code, body, reason)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	b := get(t, base+"/qlm/qlmservice.asmx/ValidateLicenseHttp?is_pcid=box2&is_avkey="+url.QueryEscape(l.Key))
+	if b.Error != "" {
+		t.Fatal(b.Error)
+	}
 	var revoked license.Activation
 	cli(t, &revoked, "activation", "revoke", "-data", data, "-aid", claims.AID())
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		code, body := call("/demo/hello", a.ActivationToken)
-		if code == 403 && strings.Contains(body, "application/problem+json") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after revoke and a 1s TTL: %d %s, want 403", code, body)
-		}
-		time.Sleep(100 * time.Millisecond)
+	waitReason(a.ActivationToken, "activation_revoked")
+	if code, body := call("/demo/hello", b.ActivationToken); code != 200 {
+		t.Fatalf("another activation of the license after one was revoked: %d %s", code, body)
 	}
+	var gone license.License
+	cli(t, &gone, "license", "revoke", "-data", data, "-id", l.ID)
+	waitReason(b.ActivationToken, "license_revoked")
 }
 
 func TestHeaderIP(t *testing.T) {
@@ -529,7 +583,7 @@ func TestCodeBySMS(t *testing.T) {
 	}))
 	defer api.Close()
 
-	data := t.TempDir()
+	data := newData(t)
 	var p license.Product
 	cli(t, &p, "product", "add", "-data", data, "-id", "sms", "-name", "Texter")
 	var l license.License

@@ -23,26 +23,28 @@ import (
 // serveFlags configure licgate serve.
 type serveFlags struct {
 	storeFlags
-	addr        string
-	smtp        string
-	mailFrom    string
-	smsURL      string
-	smsFrom     string
-	demo        bool
-	issuer      string
-	reveal      bool
-	qlmVendor   string
-	qlmUser     string
-	qlmPassword string
-	emsUser     string
-	emsPassword string
-	limitEmail  int
-	limitAddr   int
-	limitFails  int
-	ipHeader    string
-	gateTTL     time.Duration
-	gateGrace   time.Duration
-	logLevel    string
+	addr          string
+	smtp          string
+	mailFrom      string
+	smsURL        string
+	smsFrom       string
+	notifyLog     bool
+	demo          bool
+	issuer        string
+	reveal        bool
+	qlmVendor     string
+	qlmUser       string
+	qlmPassword   string
+	emsUser       string
+	emsPassword   string
+	secureCookies bool
+	limitEmail    int
+	limitAddr     int
+	limitFails    int
+	ipHeader      string
+	gateTTL       time.Duration
+	gateGrace     time.Duration
+	logLevel      string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -50,12 +52,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var f serveFlags
 	f.register(fs)
+	f.registerPool(fs)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&f.smtp, "smtp", "", "SMTP server for codes by email: smtp://user:pass@host:port (smtps:// for implicit TLS)")
 	fs.StringVar(&f.mailFrom, "mail-from", "licgate <licgate@localhost>", "From address of code emails")
 	fs.StringVar(&f.smsURL, "sms-url", "", "Twilio-compatible SMS API base URL with credentials: https://SID:TOKEN@api.twilio.com")
 	fs.StringVar(&f.smsFrom, "sms-from", "", "sending phone number for codes by SMS")
-	fs.BoolVar(&f.demo, "demo", true, "seed a demo product and license into an empty store")
+	fs.BoolVar(&f.notifyLog, "notify-log", false, "write authorization codes to the log instead of emailing them (development only: whoever reads the log can activate); -demo does this too unless -smtp is set")
+	fs.BoolVar(&f.demo, "demo", true, "demo mode: seed a demo product and license into an empty store, and without -smtp write codes to the log")
 	fs.StringVar(&f.issuer, "issuer", "licgate", "iss claim of activation tokens")
 	fs.BoolVar(&f.reveal, "reveal-unknown-email", false, "answer code requests for unknown emails with an error (leaks who is a customer)")
 	fs.StringVar(&f.qlmVendor, "qlm-vendor", "", "enables ReleaseLicenseHttp: the is_vendor it requires (with -qlm-user and -qlm-password)")
@@ -63,6 +67,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.qlmPassword, "qlm-password", "", "is_pwd required by ReleaseLicenseHttp")
 	fs.StringVar(&f.emsUser, "ems-user", "", "enables the EMS vendor login (login.ws): its user name (with -ems-password)")
 	fs.StringVar(&f.emsPassword, "ems-password", "", "password of the EMS vendor login")
+	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the EMS session cookie Secure on every answer: set it when a proxy in front of licgate terminates TLS (over direct TLS it is Secure anyway)")
 	fs.IntVar(&f.limitEmail, "code-limit-email", license.DefaultCodesPerEmail, "code requests allowed per email address per 10 minutes (0: no limit)")
 	fs.IntVar(&f.limitAddr, "code-limit-addr", license.DefaultCodesPerAddr, "code requests allowed per client address per 10 minutes (0: no limit)")
 	fs.IntVar(&f.limitFails, "code-limit-failures", license.DefaultFailuresPerAddr, "wrong codes allowed per client address per 10 minutes (0: no limit)")
@@ -73,49 +78,47 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// Everything that can be checked without touching the disk or the
+	// network is checked before the port is bound.
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return usageError("-log-level: %v", err)
 	}
+	if err := f.checkPool(); err != nil {
+		return err
+	}
+	if err := f.checkCredentials(); err != nil {
+		return err
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	notifiers, err := f.notifiers(logger)
+	if err != nil {
+		return err
+	}
 
-	st, db, err := f.openStore(ctx)
+	// Bind first: a server whose port is taken fails before it creates,
+	// seeds or prints anything.
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
+	st, db, err := f.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	defer st.Close()
-	sec, err := f.loadSecrets()
+	sec, err := f.loadSecrets(true)
 	if err != nil {
 		return err
 	}
-	opts := []license.Option{
+	opts := append([]license.Option{
 		license.WithKeySet(sec.keys), license.WithSecret(sec.secret), license.WithIssuer(f.issuer),
 		license.WithRevealUnknownEmail(f.reveal), license.WithLogger(logger),
 		license.WithCodeRateLimits(f.limitEmail, f.limitAddr, f.limitFails, 10*time.Minute),
-	}
-	switch {
-	case f.smtp != "":
-		n, err := notify.NewSMTP(f.smtp, f.mailFrom)
-		if err != nil {
-			return usageError("-smtp: %v", err)
-		}
-		opts = append(opts, license.WithEmailNotifier(n))
-	default:
-		logger.Warn("no -smtp: authorization codes go to this log")
-		n, err := notify.NewLog(logger)
-		if err != nil {
-			return err
-		}
-		opts = append(opts, license.WithEmailNotifier(n))
-	}
-	if f.smsURL != "" {
-		n, err := notify.NewTwilio(f.smsURL, f.smsFrom)
-		if err != nil {
-			return usageError("-sms-url: %v", err)
-		}
-		opts = append(opts, license.WithSMSNotifier(n))
-	}
+	}, notifiers.opts...)
 	svc, err := license.NewService(st, opts...)
 	if err != nil {
 		return err
@@ -125,19 +128,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 		svc.Close(cctx)
 	}()
-	if f.demo {
-		if err := seedDemo(ctx, svc, f.addr, stdout); err != nil {
-			return fmt.Errorf("demo data: %w", err)
-		}
-	}
-	h, err := f.handler(svc, logger)
+	h, closeHandler, err := f.handler(svc, logger)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return err
-	}
+	defer closeHandler()
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -146,6 +141,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20, // long QLM query strings reach the handler and get an <error>
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	for _, w := range notifiers.warnings {
+		logger.Warn(w)
+	}
+	if f.demo {
+		if err := seedDemo(ctx, svc, ln.Addr().String(), notifiers.toLog, stdout); err != nil {
+			return fmt.Errorf("demo data: %s", explain(err))
+		}
 	}
 	go janitor(ctx, svc, logger)
 	errc := make(chan error, 1)
@@ -165,8 +168,80 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// handler builds the routes of licgate serve.
-func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Handler, error) {
+// checkCredentials checks that the QLM release and EMS vendor credentials
+// are given whole or not at all.
+func (f *serveFlags) checkCredentials() error {
+	qlm := []string{f.qlmVendor, f.qlmUser, f.qlmPassword}
+	if n := countSet(qlm...); n != 0 && n != len(qlm) {
+		return usageError("-qlm-vendor, -qlm-user and -qlm-password must all be set to enable ReleaseLicenseHttp")
+	}
+	if n := countSet(f.emsUser, f.emsPassword); n == 1 {
+		return usageError("-ems-user and -ems-password must both be set to enable the EMS vendor login")
+	}
+	return nil
+}
+
+func countSet(vs ...string) int {
+	n := 0
+	for _, v := range vs {
+		if strings.TrimSpace(v) != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// notifierSetup is how codes will reach customers, and what to say about
+// it at start.
+type notifierSetup struct {
+	opts     []license.Option
+	toLog    bool     // email codes are written to the log
+	warnings []string // logged once the port is bound
+}
+
+// notifiers chooses how codes are sent: email by -smtp, else to the log in
+// demo mode or with -notify-log, else not at all; SMS by -sms-url. A
+// server with neither refuses code requests (license.ErrNoChannel) rather
+// than write codes where an operator did not ask for them.
+func (f *serveFlags) notifiers(logger *slog.Logger) (notifierSetup, error) {
+	var ns notifierSetup
+	switch {
+	case f.smtp != "" && f.notifyLog:
+		return ns, usageError("-notify-log and -smtp exclude each other: codes go either to the log or by email")
+	case f.smtp != "":
+		n, err := notify.NewSMTP(f.smtp, f.mailFrom)
+		if err != nil {
+			return ns, usageError("-smtp: %v", err)
+		}
+		ns.opts = append(ns.opts, license.WithEmailNotifier(n))
+	case f.demo || f.notifyLog:
+		n, err := notify.NewLog(logger)
+		if err != nil {
+			return ns, err
+		}
+		ns.opts = append(ns.opts, license.WithEmailNotifier(n))
+		ns.toLog = true
+		ns.warnings = append(ns.warnings, "authorization codes go to this log, not by email (-demo or -notify-log without -smtp): whoever reads the log can activate; set -smtp to email them")
+	}
+	if f.smsURL != "" {
+		n, err := notify.NewTwilio(f.smsURL, f.smsFrom)
+		if err != nil {
+			return ns, usageError("-sms-url: %v", err)
+		}
+		ns.opts = append(ns.opts, license.WithSMSNotifier(n))
+	}
+	switch {
+	case len(ns.opts) == 0:
+		ns.warnings = append(ns.warnings, "no -smtp or -sms-url: requests for authorization codes will be refused, because this server has no way to send them (and writes codes to its log only with -demo or -notify-log); set -smtp to email codes or -sms-url to text them")
+	case f.smtp == "" && !ns.toLog:
+		ns.warnings = append(ns.warnings, "no -smtp: codes reach only customers with a phone number, by SMS")
+	}
+	return ns, nil
+}
+
+// handler builds the routes of licgate serve, and returns with them what
+// to call when the server is done.
+func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Handler, func(), error) {
 	qopts := []qlm.Option{qlm.WithLogger(logger)}
 	if f.ipHeader != "" {
 		qopts = append(qopts, qlm.WithClientIP(headerIP(f.ipHeader)))
@@ -176,9 +251,9 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 	}
 	q, err := qlm.NewHandler(svc, qopts...)
 	if err != nil {
-		return nil, usageError("-qlm-vendor, -qlm-user and -qlm-password must all be set to enable ReleaseLicenseHttp")
+		return nil, nil, usageError("-qlm-vendor, -qlm-user and -qlm-password must all be set to enable ReleaseLicenseHttp")
 	}
-	eopts := []ems.Option{ems.WithLogger(logger)}
+	eopts := []ems.Option{ems.WithLogger(logger), ems.WithSecureCookie(f.secureCookies)}
 	if f.ipHeader != "" {
 		eopts = append(eopts, ems.WithClientIP(headerIP(f.ipHeader)))
 	}
@@ -187,7 +262,7 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 	}
 	e, err := ems.NewHandler(svc, eopts...)
 	if err != nil {
-		return nil, usageError("-ems-user and -ems-password must both be set to enable the EMS vendor login")
+		return nil, nil, usageError("-ems-user and -ems-password must both be set to enable the EMS vendor login")
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/qlm/qlmservice.asmx/", q)
@@ -200,19 +275,18 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 	})
 	st, err := status.NewHandler(svc, status.WithLogger(logger))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux.Handle("GET "+status.Path, st)
-	gate, err := middleware.New(
-		middleware.WithKeySet(svc.KeySet()),
-		middleware.WithIssuer(svc.Issuer()),
-		middleware.WithStateSource(svc), // any product this server licenses
+	// The gate of the /demo routes, in the same process as the license
+	// server: svc's keys, issuer and activation states, any product.
+	gate, err := middleware.NewLocal(svc,
 		middleware.WithStateTTL(f.gateTTL),
 		middleware.WithGracePeriod(f.gateGrace),
 		middleware.WithLogger(logger),
 	)
 	if err != nil {
-		return nil, usageError("-gate-ttl, -gate-grace: %v", err)
+		return nil, nil, usageError("-gate-ttl, -gate-grace: %v", err)
 	}
 	mux.Handle("GET /demo/hello", gate.Handler(http.HandlerFunc(demoHello)))
 	mux.HandleFunc("GET /demo/public", demoHello) // the same, ungated: a baseline
@@ -230,10 +304,11 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
-	return mux, nil
+	return mux, func() { gate.Close() }, nil
 }
 
-// janitor deletes expired codes and sessions once a minute.
+// janitor deletes expired codes and sessions, and rate-limit buckets that
+// have refilled, once a minute.
 func janitor(ctx context.Context, svc *license.Service, logger *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -243,11 +318,26 @@ func janitor(ctx context.Context, svc *license.Service, logger *slog.Logger) {
 			return
 		case <-t.C:
 		}
-		if _, err := svc.PurgeExpiredCodes(ctx); err != nil && ctx.Err() == nil {
-			logger.Warn("purge expired codes", "err", err)
-		}
-		if _, err := svc.PurgeExpiredSessions(ctx); err != nil && ctx.Err() == nil {
-			logger.Warn("purge expired sessions", "err", err)
+		sweep(ctx, svc, logger)
+	}
+}
+
+// sweep runs the janitor's purges once.
+func sweep(ctx context.Context, svc *license.Service, logger *slog.Logger) {
+	for _, p := range []struct {
+		what  string
+		purge func(context.Context) (int, error)
+	}{
+		{"expired codes", svc.PurgeExpiredCodes},
+		{"expired sessions", svc.PurgeExpiredSessions},
+		{"full rate-limit buckets", svc.PurgeFullBuckets},
+	} {
+		n, err := p.purge(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("purge "+p.what, "err", err)
+		case n > 0:
+			logger.Debug("purged "+p.what, "n", n)
 		}
 	}
 }

@@ -4,55 +4,37 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/licgate/licgate/license"
 	"github.com/licgate/licgate/license/memstore"
 )
 
-// Two computers race for the one seat of a license: the first takes it, the
-// second finds none, and the first coming back gets its own activation again.
+// A service on a store in memory, for tests and examples: two computers race
+// for the one seat of a license; the first takes it, the second finds none,
+// and the first coming back gets its own activation again.
 func ExampleNew() {
 	ctx := context.Background()
-	s := memstore.New()
-	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	key, _ := license.GenerateSigningKey()
+	keys, _ := license.NewKeySet(key)
+	svc, _ := license.NewService(memstore.New(), license.WithKeySet(keys),
+		license.WithSecret([]byte("a secret of at least thirty-two bytes")))
+	defer svc.Close(ctx)
 
-	if err := s.CreateProduct(ctx, license.Product{ID: "app", Name: "App", Major: 1, CreatedAt: now}); err != nil {
-		fmt.Println(err)
-		return
-	}
-	id, _ := license.NewUUID()
-	key, _ := license.NewKey(license.KeyPermanent)
-	l := license.License{
-		ID: id, Key: key, ProductID: "app", Customer: license.Customer{Email: "ada@example.com"},
-		Seats: 1, Status: license.StatusActive, CreatedAt: now,
-	}
-	if err := s.CreateLicense(ctx, l); err != nil {
-		fmt.Println(err)
-		return
-	}
+	svc.CreateProduct(ctx, license.Product{ID: "app", Name: "App", Major: 1})
+	l, _ := svc.CreateLicense(ctx, license.NewLicense{ProductID: "app", Seats: 1})
 	for _, computer := range []string{"pc-1", "pc-2", "pc-1"} {
-		aid, _ := license.NewUUID()
-		ck, _ := license.NewKey(license.ComputerPermanent)
-		a := license.Activation{
-			AID: aid, LicenseID: l.ID, ComputerID: computer, ComputerKey: ck,
-			Status: license.StatusActive, ActivatedAt: now,
-		}
-		_, existing, err := s.Activate(ctx, license.ActivateParams{
-			Activation: a,
-			Check:      func(cur license.License) error { return cur.Usable(now) },
-		})
+		res, err := svc.Activate(ctx, license.ActivationRequest{LicenseID: l.ID, ComputerID: computer})
 		switch {
 		case errors.Is(err, license.ErrNoSeats):
 			fmt.Println(computer, "finds no seat")
 		case err != nil:
 			fmt.Println(computer, err)
 		default:
-			fmt.Println(computer, "activated, existing:", existing)
+			fmt.Println(computer, "activated, existing:", res.Existing, "seats held:", res.License.SeatsHeld)
 		}
 	}
 	// Output:
-	// pc-1 activated, existing: false
+	// pc-1 activated, existing: false seats held: 1
 	// pc-2 finds no seat
-	// pc-1 activated, existing: true
+	// pc-1 activated, existing: true seats held: 1
 }
