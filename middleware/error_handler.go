@@ -8,11 +8,13 @@ import (
 
 // ErrorHandler answers a request the gate refused. err wraps one of
 // [ErrNoToken], [ErrTokenMalformed], [ErrTokenInvalid], [ErrTokenExpired]
-// (401 by [DefaultErrorHandler]); [ErrRevoked], [ErrSuspended],
-// [ErrReleased], [ErrLicenseExpired], [ErrWrongProduct],
-// [ErrActivationUnknown], [ErrFeatureMissing] (403); or
-// [ErrStateUnavailable], [ErrKeysUnavailable] (503). Its message holds
-// internal detail: log it, never send it.
+// (401 by [DefaultErrorHandler]); [ErrLicenseRevoked],
+// [ErrActivationRevoked], [ErrSuspended], [ErrReleased],
+// [ErrLicenseExpired], [ErrWrongProduct], [ErrActivationUnknown],
+// [ErrFeatureMissing] (403); or [ErrStateUnavailable], [ErrKeysUnavailable]
+// (503). A refusal of [license.State.Err] the gate does not know wraps
+// [ErrRevoked] (403). Its message holds internal detail: log it, never
+// send it.
 type ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
 // Reasons are the stable, machine-readable values of the "reason" member
@@ -23,7 +25,9 @@ const (
 	ReasonTokenMalformed    = "token_malformed"
 	ReasonTokenInvalid      = "token_invalid"
 	ReasonTokenExpired      = "token_expired"
-	ReasonRevoked           = "activation_revoked"
+	ReasonLicenseRevoked    = "license_revoked"
+	ReasonActivationRevoked = "activation_revoked"
+	ReasonRevoked           = "revoked" // ErrRevoked alone, which the gate never sends
 	ReasonSuspended         = "license_suspended"
 	ReasonReleased          = "activation_released"
 	ReasonLicenseExpired    = "license_expired"
@@ -52,37 +56,42 @@ type problem struct {
 }
 
 // classify maps an error to its answer. It is the one place statuses are
-// decided.
+// decided. Titles are sentences for the client; those about a license or
+// an activation are [license.Explain]'s.
 func classify(err error) problem {
 	switch {
 	case errors.Is(err, ErrNoToken):
-		return problem{http.StatusUnauthorized, ReasonTokenMissing, "An activation token is required", bearerChallenge}
+		return problem{http.StatusUnauthorized, ReasonTokenMissing, "An activation token is required.", bearerChallenge}
 	case errors.Is(err, ErrTokenMalformed):
-		return problem{http.StatusUnauthorized, ReasonTokenMalformed, "The activation token is malformed", challenge(bearerInvalidToken, "malformed token")}
+		return problem{http.StatusUnauthorized, ReasonTokenMalformed, "The activation token is malformed.", challenge(bearerInvalidToken, "malformed token")}
 	case errors.Is(err, ErrTokenExpired):
-		return problem{http.StatusUnauthorized, ReasonTokenExpired, "The activation token has expired", challenge(bearerInvalidToken, "token expired")}
+		return problem{http.StatusUnauthorized, ReasonTokenExpired, "The activation token has expired.", challenge(bearerInvalidToken, "token expired")}
 	case errors.Is(err, ErrTokenInvalid):
-		return problem{http.StatusUnauthorized, ReasonTokenInvalid, "The activation token is not valid here", challenge(bearerInvalidToken, "invalid token")}
+		return problem{http.StatusUnauthorized, ReasonTokenInvalid, "The activation token is not valid here.", challenge(bearerInvalidToken, "invalid token")}
+	case errors.Is(err, ErrLicenseRevoked):
+		return problem{http.StatusForbidden, ReasonLicenseRevoked, "The license has been revoked.", ""}
+	case errors.Is(err, ErrActivationRevoked):
+		return problem{http.StatusForbidden, ReasonActivationRevoked, "The activation of this computer has been revoked.", ""}
 	case errors.Is(err, ErrRevoked):
-		return problem{http.StatusForbidden, ReasonRevoked, "The activation has been revoked", ""}
+		return problem{http.StatusForbidden, ReasonRevoked, "The license or the activation has been revoked.", ""}
 	case errors.Is(err, ErrSuspended):
-		return problem{http.StatusForbidden, ReasonSuspended, "The license is suspended", ""}
+		return problem{http.StatusForbidden, ReasonSuspended, "The license is suspended.", ""}
 	case errors.Is(err, ErrReleased):
-		return problem{http.StatusForbidden, ReasonReleased, "The activation has been released", ""}
+		return problem{http.StatusForbidden, ReasonReleased, "The activation was released.", ""}
 	case errors.Is(err, ErrLicenseExpired):
-		return problem{http.StatusForbidden, ReasonLicenseExpired, "The license has expired", ""}
+		return problem{http.StatusForbidden, ReasonLicenseExpired, "The license has expired.", ""}
 	case errors.Is(err, ErrWrongProduct):
-		return problem{http.StatusForbidden, ReasonWrongProduct, "The license is for another product", ""}
+		return problem{http.StatusForbidden, ReasonWrongProduct, "The license is for another product.", ""}
 	case errors.Is(err, ErrActivationUnknown):
-		return problem{http.StatusForbidden, ReasonActivationUnknown, "The activation is unknown", ""}
+		return problem{http.StatusForbidden, ReasonActivationUnknown, "The activation is unknown.", ""}
 	case errors.Is(err, ErrFeatureMissing):
-		return problem{http.StatusForbidden, ReasonFeatureMissing, "The license does not include this feature", bearerInsufficientScope}
+		return problem{http.StatusForbidden, ReasonFeatureMissing, "The license does not include this feature.", bearerInsufficientScope}
 	case errors.Is(err, ErrStateUnavailable):
-		return problem{http.StatusServiceUnavailable, ReasonStateUnavailable, "The license state cannot be checked now", ""}
+		return problem{http.StatusServiceUnavailable, ReasonStateUnavailable, "The license state cannot be checked now.", ""}
 	case errors.Is(err, ErrKeysUnavailable):
-		return problem{http.StatusServiceUnavailable, ReasonKeysUnavailable, "The license keys cannot be loaded now", ""}
+		return problem{http.StatusServiceUnavailable, ReasonKeysUnavailable, "The license keys cannot be loaded now.", ""}
 	default:
-		return problem{http.StatusInternalServerError, ReasonInternal, "Internal error", ""}
+		return problem{http.StatusInternalServerError, ReasonInternal, "An internal error occurred.", ""}
 	}
 }
 
@@ -101,7 +110,7 @@ func Reason(err error) string { return classify(err).reason }
 // DefaultErrorHandler answers with the status [StatusCode] gives and an
 // RFC 9457 problem document of type application/problem+json:
 //
-//	{"type":"urn:licgate:problem:token_expired","title":"The activation token has expired","status":401,"reason":"token_expired"}
+//	{"type":"urn:licgate:problem:token_expired","title":"The activation token has expired.","status":401,"reason":"token_expired"}
 //
 // A 401 carries a WWW-Authenticate Bearer challenge (RFC 6750), with
 // error="invalid_token" unless the token is missing; a missing feature

@@ -12,11 +12,12 @@ import (
 
 	"github.com/licgate/licgate/license"
 	"github.com/licgate/licgate/license/memstore"
+	"github.com/licgate/licgate/license/status"
 	"github.com/licgate/licgate/middleware"
 )
 
 // demo returns a license service with one activation of a "demo" license
-// granting "reports", and its activation token.
+// granting "reports", and the result of that activation.
 func demo() (*license.Service, license.Result) {
 	ctx := context.Background()
 	k, _ := license.GenerateSigningKey()
@@ -24,10 +25,8 @@ func demo() (*license.Service, license.Result) {
 	svc, _ := license.NewService(memstore.New(), license.WithKeySet(ks),
 		license.WithSecret([]byte(strings.Repeat("s", 32))))
 	svc.CreateProduct(ctx, license.Product{ID: "demo", Name: "Demo", Major: 1})
-	l, _ := svc.CreateLicense(ctx, license.NewLicense{
-		ProductID: "demo", Customer: license.Customer{Email: "ada@example.com"}, Features: []string{"reports"},
-	})
-	res, _ := svc.ValidateKey(ctx, license.KeyValidation{Key: l.Key, ComputerID: "pc-1"})
+	l, _ := svc.CreateLicense(ctx, license.NewLicense{ProductID: "demo", Seats: 2, Features: []string{"reports"}})
+	res, _ := svc.Activate(ctx, license.ActivationRequest{LicenseID: l.ID, ComputerID: "pc-1"})
 	return svc, res
 }
 
@@ -41,28 +40,158 @@ func get(h http.Handler, path, token string) *httptest.ResponseRecorder {
 	return w
 }
 
-// A gate in the same process as the license service: its keys verify the
-// tokens, and it answers the state of activations.
-func ExampleNew() {
-	svc, _ := demo()
-	gate, err := middleware.New(
-		middleware.WithKeySet(svc.KeySet()),
-		middleware.WithIssuer(svc.Issuer()),
-		middleware.WithStateSource(svc),
-		middleware.WithStateTTL(10*time.Second),
+// reason returns the reason of a refusal, or the body of an answer.
+func reason(w *httptest.ResponseRecorder) string {
+	var p struct{ Reason string }
+	if json.Unmarshal(w.Body.Bytes(), &p) == nil && p.Reason != "" {
+		return p.Reason
+	}
+	return strings.TrimSpace(w.Body.String())
+}
+
+// A gate in the same process as the license service: the service's keys
+// verify the tokens, and the service answers the state of activations.
+func ExampleNewLocal() {
+	svc, act := demo()
+	gate, err := middleware.NewLocal(svc, middleware.WithStateTTL(10*time.Second))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hello") })
+	h := gate.Handler(hello)
+	fmt.Println(get(h, "/", act.Token).Code, reason(get(h, "/", act.Token)))
+	fmt.Println(get(h, "/", "").Code, reason(get(h, "/", "")))
+	// Output:
+	// 200 hello
+	// 401 token_missing
+}
+
+// A gate in another process than the licgate server: it verifies tokens
+// with the server's public keys and asks the server's status endpoint for
+// the state of activations.
+func ExampleNewRemote() {
+	// The license server, as licgate serve mounts it.
+	svc, act := demo()
+	st, _ := status.NewHandler(svc)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(svc.KeySet().JWKS())
+	})
+	mux.Handle("GET "+status.Path, st)
+	server := httptest.NewServer(mux)
+	defer server.Close()
+
+	// The gated service, elsewhere.
+	gate, err := middleware.NewRemote(server.URL,
+		middleware.WithAudiences("demo"),
+		middleware.WithGracePeriod(time.Hour),
 	)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer gate.Close()
-	fmt.Println("gate ready")
-	// Output: gate ready
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g, _ := middleware.FromContext(r.Context())
+		fmt.Fprintf(w, "hello, licensee of %s", g.State.ProductID)
+	})
+	w := get(gate.Handler(hello), "/", act.Token)
+	fmt.Println(w.Code, w.Body)
+	// Output: 200 hello, licensee of demo
+}
+
+// New gives full control: here the keys of the service, but the state
+// from a source of one's own.
+func ExampleNew() {
+	svc, act := demo()
+	src := stateFunc(func(ctx context.Context, aid string) (license.State, error) {
+		st, err := svc.ActivationState(ctx, aid)
+		// … record the lookup, consult another system …
+		return st, err
+	})
+	gate, err := middleware.New(
+		middleware.WithKeySet(svc.KeySet()),
+		middleware.WithIssuer(svc.Issuer()),
+		middleware.WithStateSource(src),
+		middleware.WithCookieToken("activation"),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.AddCookie(&http.Cookie{Name: "activation", Value: act.Token})
+	w := httptest.NewRecorder()
+	gate.Handler(http.NotFoundHandler()).ServeHTTP(w, r)
+	fmt.Println(w.Code)
+	// Output: 404
+}
+
+// stateFunc is a func-type middleware.StateSource.
+type stateFunc func(ctx context.Context, aid string) (license.State, error)
+
+func (f stateFunc) ActivationState(ctx context.Context, aid string) (license.State, error) {
+	return f(ctx, aid)
+}
+
+// A verifier built elsewhere carries its own keys, issuer, audiences and
+// clock.
+func ExampleWithVerifier() {
+	svc, act := demo()
+	v, _ := license.NewVerifier(license.VerifierConfig{
+		Keyfunc: svc.KeySet().Keyfunc, Issuer: svc.Issuer(), Audiences: []string{"demo"},
+	})
+	gate, err := middleware.New(middleware.WithVerifier(v), middleware.WithStateSource(svc))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(get(gate.Handler(http.NotFoundHandler()), "/", act.Token).Code)
+	// Output: 404
+}
+
+// A browser asks before a cross-origin request with an Authorization
+// header, without credentials; the gate lets the question through to the
+// CORS handler behind it, and gates the request itself.
+func ExampleWithCORSPreflight() {
+	svc, act := demo()
+	gate, _ := middleware.NewLocal(svc, middleware.WithCORSPreflight())
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "https://app.example")
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		fmt.Fprint(w, "data")
+	})
+	h := gate.Handler(api)
+
+	r := httptest.NewRequest(http.MethodOptions, "/api", nil)
+	r.Header.Set("Origin", "https://app.example")
+	r.Header.Set("Access-Control-Request-Method", "GET")
+	r.Header.Set("Access-Control-Request-Headers", "authorization")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	fmt.Println("preflight:", w.Code)
+
+	r = httptest.NewRequest(http.MethodGet, "/api", nil)
+	r.Header.Set("Origin", "https://app.example")
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	fmt.Println("without a token:", w.Code)
+	fmt.Println("with one:", get(h, "/api", act.Token).Code)
+	// Output:
+	// preflight: 204
+	// without a token: 401
+	// with one: 200
 }
 
 func ExampleGate_Handler() {
 	svc, act := demo()
-	gate, _ := middleware.New(middleware.WithKeySet(svc.KeySet()), middleware.WithStateSource(svc))
+	gate, _ := middleware.NewLocal(svc)
 	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		g, _ := middleware.FromContext(r.Context())
 		fmt.Fprintf(w, "hello, licensee of %s (features %v)", g.State.ProductID, g.State.Features)
@@ -83,7 +212,7 @@ func ExampleGate_Handler() {
 
 func ExampleGate_Require() {
 	svc, act := demo()
-	gate, _ := middleware.New(middleware.WithKeySet(svc.KeySet()), middleware.WithStateSource(svc))
+	gate, _ := middleware.NewLocal(svc)
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
 	mux := http.NewServeMux()
 	mux.Handle("/reports", gate.Require("reports")(ok))
@@ -94,13 +223,7 @@ func ExampleGate_Require() {
 
 	for _, p := range []string{"/reports", "/export", "/features/reports", "/features/admin"} {
 		w := get(mux, p, act.Token)
-		answer := w.Body.String()
-		if w.Code != http.StatusOK {
-			var problem struct{ Reason string }
-			json.Unmarshal(w.Body.Bytes(), &problem)
-			answer = problem.Reason
-		}
-		fmt.Println(p, w.Code, answer)
+		fmt.Println(p, w.Code, reason(w))
 	}
 	// Output:
 	// /reports 200 ok
@@ -110,7 +233,8 @@ func ExampleGate_Require() {
 }
 
 // An ErrorHandler tells the refusals apart with errors.Is; the error's
-// message is internal detail for logs.
+// message is internal detail for logs. A revoked license is not a revoked
+// activation.
 func Example_errorChecking() {
 	svc, act := demo()
 	handle := func(w http.ResponseWriter, r *http.Request, err error) {
@@ -121,8 +245,10 @@ func Example_errorChecking() {
 			fmt.Println("token expired: refresh it")
 		case errors.Is(err, middleware.ErrTokenMalformed), errors.Is(err, middleware.ErrTokenInvalid):
 			fmt.Println("bad token")
-		case errors.Is(err, license.ErrRevoked): // middleware.ErrRevoked matches it too
-			fmt.Println("revoked")
+		case errors.Is(err, middleware.ErrActivationRevoked):
+			fmt.Println("this computer's activation was revoked")
+		case errors.Is(err, license.ErrLicenseRevoked): // middleware.ErrLicenseRevoked matches it
+			fmt.Println("the whole license was revoked")
 		case errors.Is(err, middleware.ErrFeatureMissing):
 			fmt.Println("upgrade needed")
 		case errors.Is(err, middleware.ErrStateUnavailable):
@@ -134,21 +260,25 @@ func Example_errorChecking() {
 	}
 	now := time.Now()
 	clock := func() time.Time { return now }
-	gate, _ := middleware.New(middleware.WithKeySet(svc.KeySet()), middleware.WithStateSource(svc),
-		middleware.WithErrorHandler(handle), middleware.WithClock(clock))
+	gate, _ := middleware.NewLocal(svc, middleware.WithErrorHandler(handle), middleware.WithClock(clock))
 	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	ctx := context.Background()
 
 	get(gate.Handler(ok), "/", "")
 	get(gate.Handler(ok), "/", "not.a.token")
 	get(gate.Require("export")(ok), "/", act.Token)
-	svc.RevokeActivation(context.Background(), act.Activation.AID)
+	svc.RevokeActivation(ctx, act.Activation.AID)
 	now = now.Add(time.Minute)
 	get(gate.Handler(ok), "/", act.Token)
+	other, _ := svc.Activate(ctx, license.ActivationRequest{LicenseID: act.License.ID, ComputerID: "pc-2"})
+	svc.SetLicenseStatus(ctx, act.License.ID, license.StatusRevoked)
+	get(gate.Handler(ok), "/", other.Token)
 	// Output:
 	// no token: ask the user to activate
 	// bad token
 	// upgrade needed
-	// revoked
+	// this computer's activation was revoked
+	// the whole license was revoked
 }
 
 // Handlers behind the gate read the grant; tests of such handlers put one

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/licgate/licgate/license"
+	"github.com/licgate/licgate/license/status"
 )
 
 // maxCachedTokens bounds the verified-token cache; past it, tokens are
@@ -22,14 +24,16 @@ import (
 const maxCachedTokens = 1 << 17
 
 // Gate lets a request through only while a valid activation stands behind
-// it. Build one with [New] and wrap handlers with [Gate.Handler] or
-// [Gate.Require]. A Gate is immutable and safe for concurrent use.
+// it. Build one with [NewLocal] beside a license server in the same
+// process, [NewRemote] for a licgate server elsewhere, or [New] for full
+// control, and wrap handlers with [Gate.Handler] or [Gate.Require]. A Gate
+// is immutable and safe for concurrent use.
 type Gate struct {
 	cfg      config
 	logger   *slog.Logger
 	verifier *license.Verifier
 	keyfunc  jwt.Keyfunc
-	lax      *jwt.Parser // checks signatures only, for expired tokens
+	lax      *jwt.Parser // checks signatures only, for expired tokens; nil with WithVerifier
 	source   fetcher
 	tokens   ttlCache[*tokenEntry]
 	states   ttlCache[*stateEntry]
@@ -52,7 +56,11 @@ func (e *tokenEntry) expiry() time.Time { return e.until }
 // immutable; each fetch stores a new one.
 type stateEntry struct {
 	state license.State
-	deny  error     // the refusal the state itself implies, or nil
+	// deny is a refusal that does not come from the state: the source
+	// does not know the activation. Otherwise the state decides, by
+	// [license.State.Err] at the time of each request.
+	deny  error
+	good  bool      // the state let requests through when it was fetched
 	fresh time.Time // used without asking the source until then
 	keep  time.Time // kept as last known state until then
 	stale bool      // kept after the source failed
@@ -60,10 +68,15 @@ type stateEntry struct {
 
 func (e *stateEntry) expiry() time.Time { return e.keep }
 
-// New returns a gate configured by opts. It needs keys ([WithKeySet] or
-// [WithJWKSURL]) and a state source ([WithStateSource] or
-// [WithRemoteStateSource]); everything else has a secure default. Errors
-// wrap [ErrBadOption], [ErrNoKeys] or [ErrNoStateSource].
+// jwksPath is where a licgate server serves its public keys.
+const jwksPath = "/.well-known/jwks.json"
+
+// New returns a gate configured by opts, for full control. It needs a way
+// to verify tokens ([WithKeySet], [WithJWKSURL] or [WithVerifier]) and a
+// state source ([WithStateSource] or [WithRemoteStateSource]); everything
+// else has a secure default. [NewLocal] and [NewRemote] are shorter for
+// the usual cases. Errors wrap [ErrBadOption]: [ErrNoKeys] and
+// [ErrNoStateSource] among them.
 func New(opts ...Option) (*Gate, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -74,56 +87,130 @@ func New(opts ...Option) (*Gate, error) {
 			return nil, err
 		}
 	}
+	return build(cfg)
+}
+
+// NewLocal returns a gate in the same process as the license server src,
+// typically a [*license.Service]: it verifies tokens with src's keys and
+// issuer and asks src for the state of activations. opts may set anything
+// but the keys, the issuer and the state source. Errors wrap
+// [ErrBadOption].
+func NewLocal(src LocalSource, opts ...Option) (*Gate, error) {
+	if isNil(src) {
+		return nil, badOption("nil local source")
+	}
+	ks := src.KeySet()
+	if ks == nil {
+		return nil, badOption("local source without a key set")
+	}
+	return New(append([]Option{WithKeySet(ks), WithIssuer(src.Issuer()), WithStateSource(src)}, opts...)...)
+}
+
+// NewRemote returns a gate for the licgate server at serverURL, an
+// absolute http or https URL such as "https://lic.example.com": it
+// verifies tokens with the server's public keys, fetched from
+// serverURL+"/.well-known/jwks.json" and refreshed as [WithJWKSURL] says,
+// and learns the state of activations from the server's status endpoint
+// at serverURL+[status.Path], presenting the token. The server's issuer is
+// not in its key set: give [WithIssuer] unless it is the default. opts
+// may set anything but the keys and the state source; [WithHTTPClient]
+// serves both requests and [WithStateTimeout] bounds each state request.
+// Call [Gate.Close] to stop the key refresh. Errors wrap [ErrBadOption].
+func NewRemote(serverURL string, opts ...Option) (*Gate, error) {
+	base := strings.TrimRight(serverURL, "/")
+	u, err := url.Parse(base)
+	if err != nil || !absoluteHTTP(base) || u.RawQuery != "" || u.Fragment != "" {
+		return nil, badOption("server URL %q is not an absolute http(s) URL without query", serverURL)
+	}
+	return New(append([]Option{func(c *config) error {
+		c.jwksURL, c.serverURL = base+jwksPath, base
+		c.keyOpts++
+		c.sourceOpts++
+		return nil
+	}}, opts...)...)
+}
+
+// build checks a configuration once every option has run and makes the
+// gate.
+func build(cfg config) (*Gate, error) {
 	if !cfg.negativeSet {
 		cfg.negativeTTL = min(cfg.negativeTTL, cfg.stateTTL)
 	}
-	if (cfg.keys == nil) == (cfg.jwksURL == "") {
-		return nil, ErrNoKeys
+	if cfg.keyOpts != 1 {
+		return nil, fmt.Errorf("%w (%d given)", ErrNoKeys, cfg.keyOpts)
+	}
+	if cfg.sourceOpts != 1 {
+		return nil, fmt.Errorf("%w (%d given)", ErrNoStateSource, cfg.sourceOpts)
+	}
+	if cfg.verifier != nil && (cfg.issuerSet || cfg.audSet || cfg.leewaySet) {
+		return nil, badOption("WithVerifier carries its own issuer, audiences and leeway")
 	}
 	g := &Gate{cfg: cfg, logger: cfg.logger}
-	switch {
-	case cfg.source != nil && cfg.remote == nil:
-		g.source = localFetcher{cfg.source}
-	case cfg.remote != nil && cfg.source == nil:
-		g.source = remoteFetcher{cfg.remote}
-	default:
-		return nil, ErrNoStateSource
-	}
 	if g.logger == nil {
 		g.logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case cfg.source != nil:
+		g.source = localFetcher{cfg.source}
+	case cfg.remote != nil:
+		g.source = remoteFetcher{cfg.remote}
+	default:
+		var copts []status.ClientOption
+		if cfg.httpClient != nil {
+			copts = append(copts, status.WithHTTPClient(cfg.httpClient))
+		}
+		c, err := status.NewClient(cfg.serverURL+status.Path, append(copts, status.WithTimeout(cfg.stateTimeout))...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadOption, err)
+		}
+		g.source = remoteFetcher{c}
 	}
 	if len(g.cfg.sources) == 0 {
 		g.cfg.sources = []tokenSource{{kind: fromBearer}}
 	}
-	var kf jwt.Keyfunc
-	if cfg.keys != nil {
-		kf = cfg.keys.Keyfunc
-	} else {
-		ctx, cancel := context.WithCancel(context.Background())
-		j, err := newJWKSKeys(ctx, cfg.jwksURL, cfg.httpClient, cfg.jwksRefresh, g.logger)
-		if err != nil {
-			cancel()
-			return nil, err
+	switch {
+	case cfg.verifier != nil:
+		g.verifier = cfg.verifier
+	default:
+		kf := jwt.Keyfunc(nil)
+		if cfg.keys != nil {
+			kf = cfg.keys.Keyfunc
+		} else {
+			ctx, cancel := context.WithCancel(context.Background())
+			j, err := newJWKSKeys(ctx, cfg.jwksURL, cfg.httpClient, cfg.jwksRefresh, g.logger)
+			if err != nil {
+				cancel()
+				return nil, err
+			}
+			kf, g.cancel = j.keyfunc, cancel
 		}
-		kf, g.cancel = j.keyfunc, cancel
+		v, err := license.NewVerifier(license.VerifierConfig{
+			Keyfunc: kf, Issuer: cfg.issuer, Audiences: cfg.audiences, Leeway: cfg.leeway, Now: cfg.now,
+		})
+		if err != nil {
+			g.Close()
+			return nil, fmt.Errorf("%w: %w", ErrBadOption, err)
+		}
+		g.verifier = v
+		// The lax parser tells an expired token whose license expired too
+		// (403) from one merely expired (401); it checks the signature and
+		// refuses crit headers as the verifier does, and nothing else.
+		g.keyfunc = func(t *jwt.Token) (any, error) {
+			if _, ok := t.Header["crit"]; ok {
+				return nil, errors.New("header lists critical extensions")
+			}
+			return kf(t)
+		}
+		g.lax = jwt.NewParser(jwt.WithValidMethods([]string{license.TokenAlgorithm}), jwt.WithoutClaimsValidation())
 	}
-	v, err := license.NewVerifier(license.VerifierConfig{
-		Keyfunc: kf, Issuer: cfg.issuer, Audiences: cfg.audiences, Leeway: cfg.leeway, Now: cfg.now,
-	})
-	if err != nil {
-		g.Close()
-		return nil, fmt.Errorf("%w: %w", ErrBadOption, err)
-	}
-	g.verifier, g.keyfunc = v, kf
-	g.lax = jwt.NewParser(jwt.WithValidMethods([]string{license.TokenAlgorithm}), jwt.WithoutClaimsValidation())
 	g.tokens = newTTLCache[*tokenEntry](cfg.cleanup)
 	g.states = newTTLCache[*stateEntry](cfg.cleanup)
 	return g, nil
 }
 
 // Close stops the background refresh of a key set fetched from
-// [WithJWKSURL]; the gate keeps working with the keys it has. It does
-// nothing for a gate with [WithKeySet]. It always returns nil.
+// [WithJWKSURL] or by [NewRemote]; the gate keeps working with the keys it
+// has. It does nothing for other gates. It always returns nil.
 func (g *Gate) Close() error {
 	if g.cancel != nil {
 		g.cancel()
@@ -167,6 +254,10 @@ type gated struct {
 
 func (h *gated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g := h.g
+	if g.cfg.preflight && isPreflight(r) {
+		h.next.ServeHTTP(w, r)
+		return
+	}
 	ctx := r.Context()
 	box, inherited := ctx.Value(contextKey{}).(*grantBox)
 	if !inherited || box.gate != g {
@@ -186,6 +277,13 @@ func (h *gated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, contextKey{}, box)))
+}
+
+// isPreflight reports whether r is a CORS preflight request: OPTIONS with
+// an Origin and an Access-Control-Request-Method header.
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && len(r.Header["Origin"]) > 0 &&
+		len(r.Header["Access-Control-Request-Method"]) > 0
 }
 
 func (h *gated) checkFeatures(r *http.Request, box *grantBox) error {
@@ -236,16 +334,34 @@ func (g *Gate) check(r *http.Request) (*grantBox, error) {
 		}
 	}
 	se := box.state
-	if box.err != nil {
-		return nil, box.err
-	}
 	if se.deny != nil {
 		return nil, se.deny
 	}
-	if exp := se.state.ExpiresAt; !exp.IsZero() && !now.Before(exp) {
-		return nil, ErrLicenseExpired
+	if err := se.state.Err(now); err != nil {
+		return nil, denial(err)
+	}
+	if box.err != nil {
+		return nil, box.err
 	}
 	return box, nil
+}
+
+// denial returns the gate's sentinel for a refusal of [license.State.Err].
+func denial(err error) error {
+	switch {
+	case errors.Is(err, license.ErrLicenseRevoked):
+		return ErrLicenseRevoked
+	case errors.Is(err, license.ErrActivationRevoked):
+		return ErrActivationRevoked
+	case errors.Is(err, license.ErrSuspended):
+		return ErrSuspended
+	case errors.Is(err, license.ErrReleased):
+		return ErrReleased
+	case errors.Is(err, license.ErrExpired):
+		return ErrLicenseExpired
+	default: // a refusal this gate does not know yet: fail closed
+		return fmt.Errorf("%w: %w", ErrRevoked, err)
+	}
 }
 
 // verify checks a token not in the cache, and caches it if it passes.
@@ -282,7 +398,12 @@ func (g *Gate) verify(tok string, now time.Time) (*tokenEntry, error) {
 // license is past its expiry too, which makes the refusal a 403 rather
 // than a 401: tokens expire with their license at the latest. Only a
 // cached state is used with a remote source, which refuses expired tokens.
+// A gate given [WithVerifier] cannot check the signature of an expired
+// token, and reports it expired.
 func (g *Gate) licenseExpired(ctx context.Context, tok string, now time.Time) bool {
+	if g.lax == nil {
+		return false
+	}
 	c := new(license.Claims)
 	if _, err := g.lax.ParseWithClaims(tok, c, g.keyfunc); err != nil {
 		return false
@@ -301,8 +422,7 @@ func (g *Gate) licenseExpired(ctx context.Context, tok string, now time.Time) bo
 			return false
 		}
 	}
-	exp := se.state.ExpiresAt
-	return se.state.ProductID == c.ProductID() && !exp.IsZero() && !now.Before(exp)
+	return se.deny == nil && se.state.ProductID == c.ProductID() && errors.Is(se.state.Err(now), license.ErrExpired)
 }
 
 // grant builds the context value for a token and a state.
@@ -356,11 +476,11 @@ func (g *Gate) fetch(ctx context.Context, aid, tok string) (*stateEntry, error) 
 	var e *stateEntry
 	switch {
 	case err == nil:
-		e = &stateEntry{state: st, deny: statusDenial(st.Status)}
-		if e.deny != nil {
-			e.fresh = now.Add(g.cfg.negativeTTL)
-		} else {
+		e = &stateEntry{state: st, good: st.Err(now) == nil}
+		if e.good {
 			e.fresh = now.Add(g.cfg.stateTTL)
+		} else {
+			e.fresh = now.Add(g.cfg.negativeTTL)
 		}
 		e.keep = e.fresh.Add(g.cfg.grace)
 	case errors.Is(err, license.ErrNotFound):
@@ -371,7 +491,7 @@ func (g *Gate) fetch(ctx context.Context, aid, tok string) (*stateEntry, error) 
 		c := *prev
 		c.stale = true
 		c.fresh = now.Add(g.cfg.negativeTTL)
-		if c.deny == nil && c.keep.Before(c.fresh) {
+		if c.good && c.keep.Before(c.fresh) {
 			c.fresh = c.keep
 		}
 		if c.keep.Before(c.fresh) {
@@ -383,20 +503,6 @@ func (g *Gate) fetch(ctx context.Context, aid, tok string) (*stateEntry, error) 
 	}
 	g.states.set(aid, e, now)
 	return e, nil
-}
-
-// statusDenial returns the refusal an activation status implies.
-func statusDenial(s license.Status) error {
-	switch s {
-	case license.StatusActive:
-		return nil
-	case license.StatusSuspended:
-		return ErrSuspended
-	case license.StatusReleased:
-		return ErrReleased
-	default:
-		return ErrRevoked
-	}
 }
 
 // fail logs err and hands it to the error handler.

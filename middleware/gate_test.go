@@ -20,7 +20,14 @@ import (
 
 func TestGate_tokens(t *testing.T) {
 	t.Parallel()
-	ks := newKeySet(t)
+	signer, err := license.GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := license.NewKeySet(signer)
+	if err != nil {
+		t.Fatal(err)
+	}
 	other := newKeySet(t)
 	k, _ := license.GenerateSigningKey()
 	kid := strings.Split(string(ks.JWKS()), `"kid":"`)[1][:43]
@@ -34,6 +41,16 @@ func TestGate_tokens(t *testing.T) {
 	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, claims(t0))
 	hs.Header["kid"] = kid
 	hsTok, _ := hs.SignedString(pub)
+	// Signed with the right key, but its header lists an extension this
+	// verifier does not understand (RFC 7515 §4.1.11).
+	crit := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims(t0))
+	crit.Header["kid"] = signer.ID
+	crit.Header["crit"] = []string{"urn:example:must-understand"}
+	crit.Header["urn:example:must-understand"] = true
+	critTok, err := crit.SignedString(signer.Private)
+	if err != nil {
+		t.Fatal(err)
+	}
 	valid := sign(t, ks, nil)
 	parts := strings.Split(valid, ".")
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(
@@ -62,6 +79,7 @@ func TestGate_tokens(t *testing.T) {
 		{"alg none", []string{"Bearer " + noneTok}, 401, middleware.ReasonTokenInvalid, "invalid_token"},
 		{"HS256 keyed with the public key", []string{"Bearer " + hsTok}, 401, middleware.ReasonTokenInvalid, "invalid_token"},
 		{"tampered payload", []string{"Bearer " + tampered}, 401, middleware.ReasonTokenInvalid, "invalid_token"},
+		{"crit header", []string{"Bearer " + critTok}, 401, middleware.ReasonTokenInvalid, "invalid_token"},
 		{"expired", []string{"Bearer " + sign(t, ks, func(c *license.Claims) {
 			c.ExpiresAt = jwt.NewNumericDate(t0.Add(-time.Second))
 		})}, 401, middleware.ReasonTokenExpired, "invalid_token"},
@@ -142,10 +160,22 @@ func TestGate_states(t *testing.T) {
 		wantErr    error
 	}{
 		{name: "active", wantStatus: 200},
-		{name: "revoked", state: func(s *license.State) { s.Status = license.StatusRevoked }, wantStatus: 403, wantReason: middleware.ReasonRevoked, wantErr: license.ErrRevoked},
-		{name: "suspended", state: func(s *license.State) { s.Status = license.StatusSuspended }, wantStatus: 403, wantReason: middleware.ReasonSuspended, wantErr: license.ErrSuspended},
-		{name: "released", state: func(s *license.State) { s.Status = license.StatusReleased }, wantStatus: 403, wantReason: middleware.ReasonReleased, wantErr: license.ErrReleased},
-		{name: "unknown status", state: func(s *license.State) { s.Status = "weird" }, wantStatus: 403, wantReason: middleware.ReasonRevoked},
+		{name: "license revoked", state: func(s *license.State) { setLicense(s, license.StatusRevoked) }, wantStatus: 403, wantReason: middleware.ReasonLicenseRevoked, wantErr: license.ErrLicenseRevoked},
+		{name: "activation revoked", state: func(s *license.State) { setActivation(s, license.StatusRevoked) }, wantStatus: 403, wantReason: middleware.ReasonActivationRevoked, wantErr: license.ErrActivationRevoked},
+		{name: "activation revoked, license suspended", state: func(s *license.State) {
+			setLicense(s, license.StatusSuspended)
+			setActivation(s, license.StatusRevoked)
+		}, wantStatus: 403, wantReason: middleware.ReasonActivationRevoked, wantErr: middleware.ErrActivationRevoked},
+		{name: "suspended", state: func(s *license.State) { setLicense(s, license.StatusSuspended) }, wantStatus: 403, wantReason: middleware.ReasonSuspended, wantErr: license.ErrSuspended},
+		{name: "released", state: func(s *license.State) { setActivation(s, license.StatusReleased) }, wantStatus: 403, wantReason: middleware.ReasonReleased, wantErr: license.ErrReleased},
+		{name: "unknown license status", state: func(s *license.State) { setLicense(s, "weird") }, wantStatus: 403, wantReason: middleware.ReasonLicenseRevoked, wantErr: middleware.ErrRevoked},
+		{name: "unknown activation status", state: func(s *license.State) { setActivation(s, "weird") }, wantStatus: 403, wantReason: middleware.ReasonActivationRevoked, wantErr: middleware.ErrRevoked},
+		{name: "no status at all", state: func(s *license.State) { *s = license.State{AID: s.AID, ProductID: s.ProductID} }, wantStatus: 403, wantReason: middleware.ReasonLicenseRevoked},
+		// A licgate 0.x status endpoint sends only the summed-up status.
+		{name: "0.x active", state: legacy(license.StatusActive), wantStatus: 200},
+		{name: "0.x revoked", state: legacy(license.StatusRevoked), wantStatus: 403, wantReason: middleware.ReasonActivationRevoked, wantErr: license.ErrRevoked},
+		{name: "0.x suspended", state: legacy(license.StatusSuspended), wantStatus: 403, wantReason: middleware.ReasonSuspended, wantErr: license.ErrSuspended},
+		{name: "0.x released", state: legacy(license.StatusReleased), wantStatus: 403, wantReason: middleware.ReasonReleased, wantErr: license.ErrReleased},
 		{name: "license expired", state: func(s *license.State) { s.ExpiresAt = t0 }, wantStatus: 403, wantReason: middleware.ReasonLicenseExpired, wantErr: license.ErrExpired},
 		{name: "license expires later", state: func(s *license.State) { s.ExpiresAt = t0.Add(time.Second) }, wantStatus: 200},
 		{name: "activation unknown", err: license.ErrNotFound, wantStatus: 403, wantReason: middleware.ReasonActivationUnknown, wantErr: license.ErrNotFound},
@@ -272,15 +302,15 @@ func TestGate_revocationWithinTTL(t *testing.T) {
 	if w := do(h, tok); w.Code != 200 {
 		t.Fatalf("before revocation: got %d, want 200", w.Code)
 	}
-	src.set(func(st *license.State, _ *error) { st.Status = license.StatusRevoked })
+	src.set(func(st *license.State, _ *error) { setActivation(st, license.StatusRevoked) })
 	clk.Advance(30*time.Second - time.Nanosecond)
 	if w := do(h, tok); w.Code != 200 {
 		t.Fatalf("within the TTL (cached): got %d, want 200", w.Code)
 	}
 	clk.Advance(time.Nanosecond)
 	w := do(h, tok)
-	if w.Code != 403 || problemReason(t, w) != middleware.ReasonRevoked {
-		t.Fatalf("at the TTL: got %d %s, want 403 %s", w.Code, w.Body, middleware.ReasonRevoked)
+	if w.Code != 403 || problemReason(t, w) != middleware.ReasonActivationRevoked {
+		t.Fatalf("at the TTL: got %d %s, want 403 %s", w.Code, w.Body, middleware.ReasonActivationRevoked)
 	}
 	if got := src.calls.Load(); got != 2 {
 		t.Errorf("source calls: got %d, want 2", got)
@@ -293,7 +323,7 @@ func TestGate_negativeTTL(t *testing.T) {
 	tok := sign(t, ks, nil)
 	clk := newClock()
 	src := newMutableSource()
-	src.set(func(st *license.State, _ *error) { st.Status = license.StatusSuspended })
+	src.set(func(st *license.State, _ *error) { setLicense(st, license.StatusSuspended) })
 	h := newGate(t, ks, src, clk, middleware.WithNegativeTTL(5*time.Second)).Handler(echo)
 
 	for range 3 {
@@ -301,7 +331,7 @@ func TestGate_negativeTTL(t *testing.T) {
 			t.Fatalf("suspended: got %d, want 403", w.Code)
 		}
 	}
-	src.set(func(st *license.State, _ *error) { st.Status = license.StatusActive })
+	src.set(func(st *license.State, _ *error) { setLicense(st, license.StatusActive) })
 	clk.Advance(5 * time.Second)
 	if w := do(h, tok); w.Code != 200 {
 		t.Fatalf("reactivated, after the negative TTL: got %d, want 200", w.Code)
@@ -320,13 +350,13 @@ func TestGate_negativeTTLDefaultsToStateTTL(t *testing.T) {
 	tok := sign(t, ks, nil)
 	clk := newClock()
 	src := newMutableSource()
-	src.set(func(st *license.State, _ *error) { st.Status = license.StatusSuspended })
+	src.set(func(st *license.State, _ *error) { setLicense(st, license.StatusSuspended) })
 	h := newGate(t, ks, src, clk, middleware.WithStateTTL(2*time.Second)).Handler(echo)
 
 	if w := do(h, tok); w.Code != 403 {
 		t.Fatalf("suspended: got %d, want 403", w.Code)
 	}
-	src.set(func(st *license.State, _ *error) { st.Status = license.StatusActive })
+	src.set(func(st *license.State, _ *error) { setLicense(st, license.StatusActive) })
 	clk.Advance(2 * time.Second)
 	if w := do(h, tok); w.Code != 200 {
 		t.Fatalf("resumed, after the 2s state TTL: got %d, want 200", w.Code)
@@ -395,6 +425,14 @@ func TestGate_grace(t *testing.T) {
 	}
 }
 
+// legacy returns a state change to a state as a licgate 0.x server sends
+// it: the summed-up status alone.
+func legacy(st license.Status) func(*license.State) {
+	return func(s *license.State) {
+		s.Activation, s.License, s.Status = "", "", st
+	}
+}
+
 type graceStep struct {
 	at    time.Duration
 	down  bool
@@ -408,7 +446,7 @@ func TestGate_graceKeepsRefusals(t *testing.T) {
 	tok := sign(t, ks, nil)
 	clk := newClock()
 	src := newMutableSource()
-	src.set(func(st *license.State, _ *error) { st.Status = license.StatusRevoked })
+	src.set(func(st *license.State, _ *error) { setLicense(st, license.StatusRevoked) })
 	h := newGate(t, ks, src, clk, middleware.WithGracePeriod(time.Hour)).Handler(echo)
 	if w := do(h, tok); w.Code != 403 {
 		t.Fatalf("revoked: got %d, want 403", w.Code)
@@ -569,6 +607,11 @@ func TestNew_options(t *testing.T) {
 	src := newMutableSource()
 	keys := middleware.WithKeySet(ks)
 	source := middleware.WithStateSource(src)
+	v, err := license.NewVerifier(license.VerifierConfig{Keyfunc: ks.Keyfunc, Issuer: testIssuer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier := middleware.WithVerifier(v)
 	tests := []struct {
 		name string
 		opts []middleware.Option
@@ -597,6 +640,21 @@ func TestNew_options(t *testing.T) {
 		{"short JWKS refresh", []middleware.Option{keys, source, middleware.WithJWKSRefresh(time.Second)}, middleware.ErrBadOption},
 		{"huge leeway", []middleware.Option{keys, source, middleware.WithLeeway(time.Hour)}, middleware.ErrBadOption},
 		{"nil logger is silent", []middleware.Option{keys, source, middleware.WithLogger(nil)}, nil},
+		{"key set twice", []middleware.Option{keys, keys, source}, middleware.ErrNoKeys},
+		{"source twice", []middleware.Option{keys, source, source}, middleware.ErrNoStateSource},
+		{"local and remote source", []middleware.Option{keys, source, middleware.WithRemoteStateSource(remoteFunc(func(context.Context, string, string) (license.State, error) {
+			return activeState(), nil
+		}))}, middleware.ErrNoStateSource},
+		{"typed nil source", []middleware.Option{keys, middleware.WithStateSource((*mutableSource)(nil))}, middleware.ErrBadOption},
+		{"issuer twice", []middleware.Option{keys, source, middleware.WithIssuer("a"), middleware.WithIssuer("b")}, middleware.ErrBadOption},
+		{"verifier", []middleware.Option{verifier, source}, nil},
+		{"nil verifier", []middleware.Option{middleware.WithVerifier(nil), source}, middleware.ErrBadOption},
+		{"verifier and key set", []middleware.Option{verifier, keys, source}, middleware.ErrNoKeys},
+		{"verifier and JWKS URL", []middleware.Option{verifier, source, middleware.WithJWKSURL("https://lic.example/.well-known/jwks.json")}, middleware.ErrNoKeys},
+		{"verifier and issuer", []middleware.Option{verifier, source, middleware.WithIssuer(testIssuer)}, middleware.ErrBadOption},
+		{"verifier and audiences", []middleware.Option{verifier, source, middleware.WithAudiences(testProduct)}, middleware.ErrBadOption},
+		{"verifier and leeway", []middleware.Option{verifier, source, middleware.WithLeeway(time.Second)}, middleware.ErrBadOption},
+		{"CORS preflight", []middleware.Option{keys, source, middleware.WithCORSPreflight()}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -604,6 +662,9 @@ func TestNew_options(t *testing.T) {
 			g, err := middleware.New(tt.opts...)
 			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
 				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+			if err != nil && !errors.Is(err, middleware.ErrBadOption) {
+				t.Errorf("got %v, want it to match ErrBadOption", err)
 			}
 			if g != nil {
 				g.Close()
@@ -624,6 +685,8 @@ func TestDefaultErrorHandler(t *testing.T) {
 		{errors.Join(middleware.ErrTokenInvalid, secret), 401, middleware.ReasonTokenInvalid},
 		{middleware.ErrTokenExpired, 401, middleware.ReasonTokenExpired},
 		{middleware.ErrTokenMalformed, 401, middleware.ReasonTokenMalformed},
+		{middleware.ErrLicenseRevoked, 403, middleware.ReasonLicenseRevoked},
+		{middleware.ErrActivationRevoked, 403, middleware.ReasonActivationRevoked},
 		{middleware.ErrRevoked, 403, middleware.ReasonRevoked},
 		{middleware.ErrSuspended, 403, middleware.ReasonSuspended},
 		{middleware.ErrReleased, 403, middleware.ReasonReleased},

@@ -54,6 +54,15 @@ func (f *fakeSource) ActivationState(ctx context.Context, aid string) (license.S
 	return f.ActivationStateFn(ctx, aid)
 }
 
+// remoteFunc is a func-type fake of middleware.RemoteStateSource.
+type remoteFunc func(ctx context.Context, aid, token string) (license.State, error)
+
+var _ middleware.RemoteStateSource = remoteFunc(nil)
+
+func (f remoteFunc) ActivationState(ctx context.Context, aid, token string) (license.State, error) {
+	return f(ctx, aid, token)
+}
+
 // mutableSource answers with a state and an error that tests change.
 type mutableSource struct {
 	mu    sync.Mutex
@@ -88,8 +97,19 @@ func (m *mutableSource) set(fn func(st *license.State, err *error)) {
 func activeState() license.State {
 	return license.State{
 		AID: testAID, LicenseID: testLicense, ProductID: testProduct,
-		Status: license.StatusActive, Features: []string{"reports", "export"},
+		Activation: license.StatusActive, License: license.StatusActive, Status: license.StatusActive,
+		Features: []string{"reports", "export"},
 	}
+}
+
+// setLicense sets the license status of st, and the summed-up status.
+func setLicense(st *license.State, s license.Status) {
+	st.License, st.Status = s, s
+}
+
+// setActivation sets the activation status of st, and the summed-up status.
+func setActivation(st *license.State, s license.Status) {
+	st.Activation, st.Status = s, s
 }
 
 func newKeySet(t testing.TB) *license.KeySet {

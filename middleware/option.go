@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -13,22 +14,34 @@ import (
 )
 
 // Option configures a [Gate]. Options run in order after the defaults are
-// set; an invalid value makes [New] fail with an error wrapping
-// [ErrBadOption].
+// set; an invalid value, or options that contradict each other, make [New],
+// [NewLocal] and [NewRemote] fail with an error wrapping [ErrBadOption].
 type Option func(*config) error
 
 type config struct {
+	// Exactly one way to verify tokens: keys, jwksURL or verifier. keyOpts
+	// counts the options that chose one, so that two are refused.
 	keys        *license.KeySet
 	jwksURL     string
+	verifier    *license.Verifier
+	keyOpts     int
 	jwksRefresh time.Duration
 	httpClient  *http.Client
 
 	issuer    string
+	issuerSet bool // WithIssuer was given
 	audiences []string
+	audSet    bool // WithAudiences was given
 	leeway    time.Duration
+	leewaySet bool // WithLeeway was given
 
+	// Exactly one state source: source, remote, or the status endpoint
+	// of serverURL, a client of which is made once the options have run.
 	source       StateSource
 	remote       RemoteStateSource
+	serverURL    string
+	sourceOpts   int
+	preflight    bool
 	stateTTL     time.Duration
 	negativeTTL  time.Duration
 	negativeSet  bool // WithNegativeTTL was given
@@ -62,14 +75,33 @@ func badOption(format string, args ...any) error {
 }
 
 // WithKeySet verifies tokens with the keys of a key set in this process,
-// typically the [license.Service]'s own. Exactly one of WithKeySet and
-// [WithJWKSURL] is required. Default: none.
+// typically the [license.Service]'s own. [New] needs exactly one of
+// WithKeySet, [WithJWKSURL] and [WithVerifier]; [NewLocal] and [NewRemote]
+// take none of them. Default: none.
 func WithKeySet(ks *license.KeySet) Option {
 	return func(c *config) error {
 		if ks == nil {
 			return badOption("nil key set")
 		}
 		c.keys = ks
+		c.keyOpts++
+		return nil
+	}
+}
+
+// WithVerifier verifies tokens with a verifier built elsewhere, which
+// carries its own keys, issuer, audiences, leeway and clock: it cannot be
+// combined with [WithKeySet], [WithJWKSURL], [WithIssuer], [WithAudiences]
+// or [WithLeeway]. The gate still checks that the state of the activation
+// is of the product the token names. An expired token is refused as such
+// (401), even when its license has expired too. Default: none.
+func WithVerifier(v *license.Verifier) Option {
+	return func(c *config) error {
+		if v == nil {
+			return badOption("nil verifier")
+		}
+		c.verifier = v
+		c.keyOpts++
 		return nil
 	}
 }
@@ -80,16 +112,23 @@ func WithKeySet(ks *license.KeySet) Option {
 // if the server is down), refreshed in the background every
 // [WithJWKSRefresh], and fetched again, at most once a minute, when a token
 // names an unknown key ID. Call [Gate.Close] to stop the refreshing.
-// Exactly one of [WithKeySet] and WithJWKSURL is required. Default: none.
+// [New] needs exactly one of [WithKeySet], WithJWKSURL and [WithVerifier];
+// [NewRemote] sets it from the server's URL. Default: none.
 func WithJWKSURL(rawURL string) Option {
 	return func(c *config) error {
-		u, err := url.Parse(rawURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !absoluteHTTP(rawURL) {
 			return badOption("JWKS URL %q is not an absolute http(s) URL", rawURL)
 		}
 		c.jwksURL = rawURL
+		c.keyOpts++
 		return nil
 	}
+}
+
+// absoluteHTTP reports whether s is an absolute http or https URL.
+func absoluteHTTP(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // WithJWKSRefresh sets how often the key set of [WithJWKSURL] is fetched
@@ -105,8 +144,9 @@ func WithJWKSRefresh(d time.Duration) Option {
 }
 
 // WithHTTPClient sets the client that fetches the key set of
-// [WithJWKSURL]. The gate reads at most 1 MiB of a response. Default: a
-// client with a 10-second timeout.
+// [WithJWKSURL], and with [NewRemote] also asks the status endpoint. The
+// gate reads at most 1 MiB of a key set, and never follows a redirect of
+// the status endpoint. Default: a client with a 10-second timeout.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -118,14 +158,18 @@ func WithHTTPClient(hc *http.Client) Option {
 }
 
 // WithIssuer sets the iss claim tokens must carry: the issuer the
-// license server was configured with. Default: "licgate", the default of
-// [license.WithIssuer].
+// license server was configured with. It may be given once, and not with
+// [WithVerifier] or [NewLocal], which know the issuer. Default: "licgate",
+// the default of [license.WithIssuer].
 func WithIssuer(iss string) Option {
 	return func(c *config) error {
 		if iss == "" {
 			return badOption("empty issuer")
 		}
-		c.issuer = iss
+		if c.issuerSet {
+			return badOption("issuer given twice (NewLocal takes it from its source)")
+		}
+		c.issuer, c.issuerSet = iss, true
 		return nil
 	}
 }
@@ -133,7 +177,8 @@ func WithIssuer(iss string) Option {
 // WithAudiences sets the products whose activations the gate accepts: a
 // token must name one of them as its audience, or it is invalid (401), and
 // the activation's license must be for one of them, or the request is
-// refused with [ErrWrongProduct] (403). Default: any product.
+// refused with [ErrWrongProduct] (403). Not with [WithVerifier], whose
+// verifier checks the audience itself. Default: any product.
 func WithAudiences(products ...string) Option {
 	return func(c *config) error {
 		for _, p := range products {
@@ -141,33 +186,36 @@ func WithAudiences(products ...string) Option {
 				return badOption("empty product ID")
 			}
 		}
-		c.audiences = append([]string(nil), products...)
+		c.audiences, c.audSet = append([]string(nil), products...), true
 		return nil
 	}
 }
 
 // WithLeeway sets the clock skew tolerated on a token's exp and nbf, up to
-// five minutes. Default: 0.
+// five minutes. Not with [WithVerifier], whose verifier has its own.
+// Default: 0.
 func WithLeeway(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 || d > 5*time.Minute {
 			return badOption("leeway %v out of range 0..5m", d)
 		}
-		c.leeway = d
+		c.leeway, c.leewaySet = d, true
 		return nil
 	}
 }
 
 // WithStateSource sets where the gate learns the state of an activation
 // when the source needs no proof of possession, such as a
-// [*license.Service] in this process. Exactly one of WithStateSource and
-// [WithRemoteStateSource] is required. Default: none.
+// [*license.Service] in this process. [New] needs exactly one of
+// WithStateSource and [WithRemoteStateSource]; [NewLocal] and [NewRemote]
+// take neither. Default: none.
 func WithStateSource(s StateSource) Option {
 	return func(c *config) error {
-		if s == nil {
+		if isNil(s) {
 			return badOption("nil state source")
 		}
 		c.source = s
+		c.sourceOpts++
 		return nil
 	}
 }
@@ -175,14 +223,16 @@ func WithStateSource(s StateSource) Option {
 // WithRemoteStateSource sets where the gate learns the state of an
 // activation when the source wants the activation token as proof of
 // possession, such as a licgate status endpoint through a
-// license/status.Client. Exactly one of [WithStateSource] and
-// WithRemoteStateSource is required. Default: none.
+// [*status.Client]. [New] needs exactly one of [WithStateSource] and
+// WithRemoteStateSource; [NewLocal] and [NewRemote] take neither.
+// Default: none.
 func WithRemoteStateSource(s RemoteStateSource) Option {
 	return func(c *config) error {
-		if s == nil {
+		if isNil(s) {
 			return badOption("nil remote state source")
 		}
 		c.remote = s
+		c.sourceOpts++
 		return nil
 	}
 }
@@ -337,6 +387,21 @@ func WithTokenExtractor(fn TokenExtractor) Option {
 	}
 }
 
+// WithCORSPreflight lets CORS preflight requests through the gate
+// without a token: an OPTIONS request with an Origin and an
+// Access-Control-Request-Method header goes straight to the next handler,
+// with no [Grant] in its context, so that a CORS handler there can answer
+// it. Browsers send preflights without credentials, so a gate in front of a
+// cross-origin API refuses them unless told to let them by. Only the
+// preflight passes: the request it announces is gated as any other.
+// Default: off, every request is gated.
+func WithCORSPreflight() Option {
+	return func(c *config) error {
+		c.preflight = true
+		return nil
+	}
+}
+
 // WithErrorHandler sets what answers a refused request. Default:
 // [DefaultErrorHandler].
 func WithErrorHandler(h ErrorHandler) Option {
@@ -370,6 +435,20 @@ func WithClock(now func() time.Time) Option {
 		c.now = now
 		return nil
 	}
+}
+
+// isNil reports whether v is nil or a nil pointer in an interface, which
+// would panic on the first call.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // validName reports whether s is a non-empty HTTP token (RFC 9110 §5.6.2),

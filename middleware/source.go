@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/licgate/licgate/license"
+	"github.com/licgate/licgate/license/status"
 )
 
 // StateSource tells the gate the current state of an activation when it
@@ -19,11 +20,21 @@ type StateSource interface {
 
 // RemoteStateSource tells the gate the current state of an activation when
 // the source wants proof that the caller holds a token of that activation,
-// such as a licgate status endpoint reached through a
-// license/status.Client. token is a token the gate has verified whose
+// such as a licgate status endpoint reached through a [*status.Client],
+// which satisfies it. token is a token the gate has verified whose
 // subject is aid. Errors are read as for [StateSource].
 type RemoteStateSource interface {
 	ActivationState(ctx context.Context, aid, token string) (license.State, error)
+}
+
+// LocalSource is a license server in the same process as the gate, as
+// [NewLocal] needs it: the keys and the issuer of the tokens it issues,
+// and the state of its activations, read as for [StateSource].
+// [*license.Service] satisfies it.
+type LocalSource interface {
+	KeySet() *license.KeySet
+	Issuer() string
+	ActivationState(ctx context.Context, aid string) (license.State, error)
 }
 
 // fetcher is the one shape the gate calls either source through.
@@ -45,6 +56,9 @@ func (f remoteFetcher) fetch(ctx context.Context, aid, token string) (license.St
 
 var (
 	_ StateSource = (*license.Service)(nil)
+	_ LocalSource = (*license.Service)(nil)
 	_ fetcher     = localFetcher{}
 	_ fetcher     = remoteFetcher{}
+
+	_ RemoteStateSource = (*status.Client)(nil)
 )

@@ -84,11 +84,9 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 	}
 	jwks := svc.KeySet().JWKS()
 
-	// The gate, asking the service in this process for activation state.
-	gate, err := middleware.New(
-		middleware.WithKeySet(svc.KeySet()),
-		middleware.WithIssuer(svc.Issuer()),
-		middleware.WithStateSource(svc),
+	// The gate, verifying with the service's keys and asking the service
+	// in this process for activation state.
+	gate, err := middleware.NewLocal(svc,
 		middleware.WithStateTTL(cfg.ttl),
 		middleware.WithClock(cfg.now),
 		middleware.WithLogger(cfg.logger),

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/licgate/licgate/license"
 )
 
 // clock is a settable clock, so the test never sleeps.
@@ -122,5 +124,19 @@ func TestChi(t *testing.T) {
 	clk.advance(30 * time.Second)
 	if code, body := get(t, base+"/api/hello", tok); code != 403 || body["reason"] != "activation_revoked" {
 		t.Errorf("revoked, after the TTL: got %d %v, want 403 activation_revoked", code, body)
+	}
+
+	// A revoked license is told apart from a revoked activation.
+	tok2 := activate(t, base, a.key, "pc-2")
+	if code, _ := get(t, base+"/api/hello", tok2); code != 200 {
+		t.Fatalf("second computer: got %d, want 200", code)
+	}
+	lic, _ := body["license"].(string)
+	if _, err := a.svc.SetLicenseStatus(context.Background(), lic, license.StatusRevoked); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(30 * time.Second)
+	if code, body := get(t, base+"/api/hello", tok2); code != 403 || body["reason"] != "license_revoked" {
+		t.Errorf("license revoked, after the TTL: got %d %v, want 403 license_revoked", code, body)
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/licgate/licgate/license/status"
 	"github.com/licgate/licgate/middleware"
 )
 
@@ -47,16 +46,11 @@ func newApp(cfg config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := strings.TrimSuffix(cfg.server, "/")
-	states, err := status.NewClient(base+status.Path, status.WithTimeout(5*time.Second))
-	if err != nil {
-		return nil, err
-	}
-	gate, err := middleware.New(
+	// The server's keys from its JWKS, the activation's state from its
+	// status endpoint, presenting the service's own token.
+	gate, err := middleware.NewRemote(cfg.server,
 		middleware.WithStaticToken(token),
-		middleware.WithJWKSURL(base+"/.well-known/jwks.json"),
 		middleware.WithIssuer(cfg.issuer),
-		middleware.WithRemoteStateSource(states),
 		middleware.WithStateTTL(cfg.ttl),
 		middleware.WithGracePeriod(cfg.grace),
 		middleware.WithClock(cfg.now),

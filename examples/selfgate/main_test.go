@@ -31,6 +31,7 @@ func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 type licenseServer struct {
 	srv   *httptest.Server
 	svc   *license.Service
+	lic   string
 	aid   string
 	token string
 }
@@ -46,13 +47,11 @@ func newLicenseServer(t *testing.T, now func() time.Time) *licenseServer {
 		t.Fatal(err)
 	}
 	svc.CreateProduct(ctx, license.Product{ID: "onprem", Name: "On-prem", Major: 1})
-	l, err := svc.CreateLicense(ctx, license.NewLicense{
-		ProductID: "onprem", Customer: license.Customer{Email: "it@example.com"}, Features: []string{"reports"},
-	})
+	l, err := svc.CreateLicense(ctx, license.NewLicense{ProductID: "onprem", Seats: 1, Features: []string{"reports"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := svc.ValidateKey(ctx, license.KeyValidation{Key: l.Key, ComputerID: "server-1"})
+	res, err := svc.Activate(ctx, license.ActivationRequest{LicenseID: l.ID, ComputerID: "server-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +65,7 @@ func newLicenseServer(t *testing.T, now func() time.Time) *licenseServer {
 	mux.Handle("GET "+status.Path, st)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &licenseServer{srv: srv, svc: svc, aid: res.Activation.AID, token: res.Token}
+	return &licenseServer{srv: srv, svc: svc, lic: l.ID, aid: res.Activation.AID, token: res.Token}
 }
 
 // start writes the token file and runs the service on a loopback listener.
@@ -162,6 +161,23 @@ func TestSelfGate_revoked(t *testing.T) {
 	clk.advance(ttl)
 	if code, body := get(t, base+"/hello"); code != 403 || body["reason"] != "activation_revoked" {
 		t.Fatalf("revoked, after the TTL: got %d %v, want 403 activation_revoked", code, body)
+	}
+}
+
+func TestSelfGate_licenseRevoked(t *testing.T) {
+	const ttl = 30 * time.Second
+	clk := newClock()
+	ls := newLicenseServer(t, clk.now)
+	base := start(t, ls, clk, ttl, time.Hour)
+	if code, _ := get(t, base+"/hello"); code != 200 {
+		t.Fatalf("activated: got %d, want 200", code)
+	}
+	if _, err := ls.svc.SetLicenseStatus(context.Background(), ls.lic, license.StatusRevoked); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(ttl)
+	if code, body := get(t, base+"/hello"); code != 403 || body["reason"] != "license_revoked" {
+		t.Fatalf("license revoked, after the TTL: got %d %v, want 403 license_revoked", code, body)
 	}
 }
 

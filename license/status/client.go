@@ -25,6 +25,8 @@ const maxBody = 64 << 10
 //	c, _ := status.NewClient("https://lic.example.com" + status.Path)
 //	gate, _ := middleware.New(middleware.WithJWKSURL(jwksURL), middleware.WithRemoteStateSource(c), …)
 //
+// (middleware.NewRemote does this for a server's base URL.)
+//
 // A Client is safe for concurrent use.
 type Client struct {
 	endpoint string
@@ -83,10 +85,12 @@ func NewClient(endpoint string, opts ...ClientOption) (*Client, error) {
 }
 
 // ActivationState returns the state of the activation aid, presenting
-// token, a token of that activation. Errors: one wrapping
-// [license.ErrNotFound] if the server does not know the activation,
-// [ErrUnauthorized] if it refuses the token, [ErrBadResponse], or
-// [ErrUnavailable] for anything else, the network included.
+// token, a token of that activation. A state from a licgate 0.x server has
+// only the summed-up Status, which [license.State.Err] judges. Errors: one
+// wrapping [license.ErrNotFound] if the server does not know the
+// activation, [ErrUnauthorized] if it refuses the token, [ErrBadResponse]
+// for an answer that is not the state of aid (or has no status at all),
+// or [ErrUnavailable] for anything else, the network included.
 func (c *Client) ActivationState(ctx context.Context, aid, token string) (license.State, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -124,6 +128,9 @@ func (c *Client) ActivationState(ctx context.Context, aid, token string) (licens
 	}
 	if st.AID != aid {
 		return license.State{}, fmt.Errorf("%w: state of activation %q, not %q", ErrBadResponse, st.AID, aid)
+	}
+	if st.Status == "" && st.Activation == "" && st.License == "" {
+		return license.State{}, fmt.Errorf("%w: state without a status", ErrBadResponse)
 	}
 	return st, nil
 }

@@ -14,13 +14,22 @@
 //	GET /v1/activation/status
 //	Authorization: Bearer <activation token>
 //
-//	200 application/json  {"aid":…,"licenseId":…,"productId":…,"status":"active","expiresAt":…,"features":[…]}
+//	200 application/json  {"aid":…,"licenseId":…,"productId":…,"activationStatus":"active",
+//	                       "licenseStatus":"active","status":"active","expiresAt":…,"features":[…]}
 //	401 application/problem+json  missing, invalid or expired token (WWW-Authenticate: Bearer)
 //	404 application/problem+json  the activation no longer exists
 //	503 application/problem+json  the store failed
 //
-// status is one of active, suspended, revoked and released; expiresAt is
-// omitted for a license that never expires. The answer says nothing the
-// token's holder could not learn by activating, and is never cached. The
-// client reads at most 64 KiB, JSON only, and never follows redirects.
+// activationStatus is active, released or revoked; licenseStatus is
+// active, suspended or revoked; status sums them up for clients of licgate
+// 0.x, which send and read only it: the activation's status, or while
+// that is active, the license's. expiresAt is omitted for a license that
+// never expires. Whether the state lets a request through is
+// [license.State.Err]'s to say, on either side of the wire; it tells a
+// revoked license from a revoked activation, and judges a state from a
+// 0.x server, which has only status, by status. The answer says nothing
+// the token's holder could not learn by activating, and is never cached.
+// Problem documents carry a stable reason and a title written for the
+// client, never an error's text. The client reads at most 64 KiB, JSON
+// only, and never follows redirects.
 package status

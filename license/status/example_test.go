@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/licgate/licgate/license"
 	"github.com/licgate/licgate/license/memstore"
@@ -13,7 +14,8 @@ import (
 )
 
 // A license server serves the status endpoint; a program holding an
-// activation token asks it for the activation's state.
+// activation token asks it for the activation's state, and State.Err says
+// whether that state lets it work, and if not, why.
 func ExampleClient_ActivationState() {
 	ctx := context.Background()
 	k, _ := license.GenerateSigningKey()
@@ -21,10 +23,8 @@ func ExampleClient_ActivationState() {
 	svc, _ := license.NewService(memstore.New(), license.WithKeySet(ks),
 		license.WithSecret([]byte(strings.Repeat("s", 32))))
 	svc.CreateProduct(ctx, license.Product{ID: "demo", Name: "Demo", Major: 1})
-	l, _ := svc.CreateLicense(ctx, license.NewLicense{
-		ProductID: "demo", Customer: license.Customer{Email: "ada@example.com"}, Features: []string{"reports"},
-	})
-	act, _ := svc.ValidateKey(ctx, license.KeyValidation{Key: l.Key, ComputerID: "pc-1"})
+	l, _ := svc.CreateLicense(ctx, license.NewLicense{ProductID: "demo", Seats: 2, Features: []string{"reports"}})
+	act, _ := svc.Activate(ctx, license.ActivationRequest{LicenseID: l.ID, ComputerID: "pc-1"})
 
 	h, _ := status.NewHandler(svc)
 	srv := httptest.NewServer(h)
@@ -32,17 +32,17 @@ func ExampleClient_ActivationState() {
 	c, _ := status.NewClient(srv.URL + status.Path)
 
 	st, err := c.ActivationState(ctx, act.Activation.AID, act.Token)
-	fmt.Println(st.Status, st.ProductID, st.Features, err)
+	fmt.Println(st.Activation, st.License, st.ProductID, st.Features, err, st.Err(time.Now()))
 
 	svc.RevokeActivation(ctx, act.Activation.AID)
 	st, _ = c.ActivationState(ctx, act.Activation.AID, act.Token)
-	fmt.Println(st.Status)
+	fmt.Println(st.Activation, st.License, st.Status, license.Explain(st.Err(time.Now())))
 
 	_, err = c.ActivationState(ctx, act.Activation.AID, "forged.token.here")
 	fmt.Println(errors.Is(err, status.ErrUnauthorized))
 	// Output:
-	// active demo [reports] <nil>
-	// revoked
+	// active active demo [reports] <nil> <nil>
+	// revoked active revoked The activation of this computer has been revoked.
 	// true
 }
 

@@ -35,13 +35,15 @@ var _ Service = (*license.Service)(nil)
 // "Authorization: Bearer" answers 200 with the activation's
 // [license.State] as JSON:
 //
-//	{"aid":"…","licenseId":"…","productId":"demo","status":"active","expiresAt":"2031-01-01T00:00:00Z","features":["reports"]}
+//	{"aid":"…","licenseId":"…","productId":"demo","activationStatus":"active","licenseStatus":"active",
+//	 "status":"active","expiresAt":"2031-01-01T00:00:00Z","features":["reports"]}
 //
 // The token proves that the caller holds the activation; it must verify
 // against the service's keys and issuer, for any product. A missing,
 // invalid or expired token is 401, an activation the store no longer has
-// 404, a store failure 503, all as RFC 9457 problem documents. Answers are
-// never cached. A Handler is safe for concurrent use.
+// 404, a store failure 503, all as RFC 9457 problem documents whose title
+// is a sentence written for the client; internal detail goes only to the
+// logger. Answers are never cached. A Handler is safe for concurrent use.
 type Handler struct {
 	svc      Service
 	verifier *license.Verifier
@@ -90,35 +92,35 @@ func NewHandler(svc Service, opts ...Option) (*Handler, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeProblem(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "Use GET", "")
+		writeProblem(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "Use GET or HEAD.", "")
 		return
 	}
 	tok, ok := bearer(r.Header.Values("Authorization"))
 	if !ok {
-		writeProblem(w, r, http.StatusUnauthorized, "token_missing", "An activation token is required", `Bearer`)
+		writeProblem(w, r, http.StatusUnauthorized, "token_missing", "An activation token is required.", `Bearer`)
 		return
 	}
 	c, err := h.verifier.Verify(tok)
 	if err != nil {
 		h.logger.DebugContext(r.Context(), "status: token refused", "err", err)
-		writeProblem(w, r, http.StatusUnauthorized, "token_invalid", "The activation token is not valid",
+		writeProblem(w, r, http.StatusUnauthorized, "token_invalid", "The activation token is not valid.",
 			`Bearer error="invalid_token"`)
 		return
 	}
 	st, err := h.svc.ActivationState(r.Context(), c.Subject)
 	switch {
 	case errors.Is(err, license.ErrNotFound):
-		writeProblem(w, r, http.StatusNotFound, "activation_unknown", "The activation is unknown", "")
+		writeProblem(w, r, http.StatusNotFound, "activation_unknown", "The activation does not exist.", "")
 		return
 	case err != nil:
 		h.logger.ErrorContext(r.Context(), "status: activation state", "aid", c.Subject, "err", err)
-		writeProblem(w, r, http.StatusServiceUnavailable, "state_unavailable", "The activation state cannot be read now", "")
+		writeProblem(w, r, http.StatusServiceUnavailable, "state_unavailable", "The activation state cannot be read now.", "")
 		return
 	}
 	body, err := json.Marshal(st)
 	if err != nil {
 		h.logger.ErrorContext(r.Context(), "status: encode state", "aid", c.Subject, "err", err)
-		writeProblem(w, r, http.StatusInternalServerError, "internal_error", "Internal error", "")
+		writeProblem(w, r, http.StatusInternalServerError, "internal_error", "An internal error occurred.", "")
 		return
 	}
 	hd := w.Header()
@@ -151,7 +153,8 @@ func bearer(vals []string) (string, bool) {
 	return tok, true
 }
 
-// writeProblem writes an RFC 9457 problem document.
+// writeProblem writes an RFC 9457 problem document. title is a sentence
+// for the client, never an error's text.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, reason, title, challenge string) {
 	hd := w.Header()
 	if challenge != "" {

@@ -48,13 +48,13 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	l, err := svc.CreateLicense(ctx, license.NewLicense{
-		ProductID: "demo", Customer: license.Customer{Email: "ada@example.com"},
+		ProductID: "demo", Customer: license.Customer{Email: "ada@example.com"}, Seats: 2,
 		Features: []string{"reports"}, ExpiresAt: t0.AddDate(1, 0, 0),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := svc.ValidateKey(ctx, license.KeyValidation{Key: l.Key, ComputerID: "pc-1"})
+	res, err := svc.Activate(ctx, license.ActivationRequest{LicenseID: l.ID, ComputerID: "pc-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,8 @@ func TestHandler(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := map[string]any{
-					"aid": e.aid, "licenseId": e.lic.ID, "productId": "demo", "status": "active",
+					"aid": e.aid, "licenseId": e.lic.ID, "productId": "demo",
+					"activationStatus": "active", "licenseStatus": "active", "status": "active",
 					"expiresAt": t0.AddDate(1, 0, 0).Format(time.RFC3339), "features": []any{"reports"},
 				}
 				for k, v := range want {
@@ -165,16 +166,92 @@ func TestHandler(t *testing.T) {
 			if got := w.Header().Get("Content-Type"); got != "application/problem+json" {
 				t.Errorf("Content-Type: got %q, want application/problem+json", got)
 			}
-			var p struct{ Reason string }
+			var p struct{ Reason, Title string }
 			json.Unmarshal(w.Body.Bytes(), &p)
 			if p.Reason != tt.wantReason {
 				t.Errorf("reason: got %q, want %q", p.Reason, tt.wantReason)
+			}
+			if !isSentence(p.Title) {
+				t.Errorf("title: got %q, want a sentence for the client", p.Title)
 			}
 			if strings.Contains(w.Body.String(), "database") {
 				t.Errorf("body leaks the internal error: %s", w.Body)
 			}
 			if tt.wantStatus == 401 && !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("WWW-Authenticate: got %q, want a Bearer challenge", w.Header().Get("WWW-Authenticate"))
+			}
+		})
+	}
+}
+
+// isSentence reports whether s reads as a sentence written for a client:
+// a capital first, a full stop last, and no "package:" prefix.
+func isSentence(s string) bool {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' || !strings.HasSuffix(s, ".") {
+		return false
+	}
+	first, _, _ := strings.Cut(s, " ")
+	return !strings.HasSuffix(first, ":")
+}
+
+// TestHandler_states checks that the answer tells a revoked license from
+// a revoked activation, and that State.Err reads it so on the other side.
+func TestHandler_states(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name                string
+		change              func(e *env) error
+		wantActivation      license.Status
+		wantLicense         license.Status
+		wantStatus          license.Status
+		wantErr, wantNotErr error
+	}{
+		{"active", nil, license.StatusActive, license.StatusActive, license.StatusActive, nil, nil},
+		{"license revoked", func(e *env) error {
+			_, err := e.svc.SetLicenseStatus(ctx, e.lic.ID, license.StatusRevoked)
+			return err
+		}, license.StatusActive, license.StatusRevoked, license.StatusRevoked, license.ErrLicenseRevoked, license.ErrActivationRevoked},
+		{"activation revoked", func(e *env) error {
+			_, err := e.svc.RevokeActivation(ctx, e.aid)
+			return err
+		}, license.StatusRevoked, license.StatusActive, license.StatusRevoked, license.ErrActivationRevoked, license.ErrLicenseRevoked},
+		{"license suspended", func(e *env) error {
+			_, err := e.svc.SetLicenseStatus(ctx, e.lic.ID, license.StatusSuspended)
+			return err
+		}, license.StatusActive, license.StatusSuspended, license.StatusSuspended, license.ErrSuspended, nil},
+		{"activation released", func(e *env) error {
+			_, err := e.svc.ReleaseActivation(ctx, e.aid)
+			return err
+		}, license.StatusReleased, license.StatusActive, license.StatusReleased, license.ErrReleased, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			if tt.change != nil {
+				if err := tt.change(e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h, _ := status.NewHandler(e.svc)
+			srv := httptest.NewServer(h)
+			t.Cleanup(srv.Close)
+			c, _ := status.NewClient(srv.URL)
+			st, err := c.ActivationState(ctx, e.aid, e.token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Activation != tt.wantActivation || st.License != tt.wantLicense || st.Status != tt.wantStatus {
+				t.Errorf("statuses: got activation %q, license %q, status %q; want %q, %q, %q",
+					st.Activation, st.License, st.Status, tt.wantActivation, tt.wantLicense, tt.wantStatus)
+			}
+			err = st.Err(t0)
+			if (tt.wantErr == nil) != (err == nil) || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("Err: got %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantNotErr != nil && errors.Is(err, tt.wantNotErr) {
+				t.Errorf("Err: got %v, which must not match %v", err, tt.wantNotErr)
 			}
 		})
 	}
@@ -204,33 +281,71 @@ func TestClient(t *testing.T) {
 		h.ServeHTTP(w, r)
 	})
 
+	// jsonServer answers with a JSON body, as a server of any version might.
+	jsonServer := func(body string) string {
+		return odd(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(body))
+		})
+	}
 	tests := []struct {
 		name    string
 		url     string
 		aid     string
 		token   string
 		wantErr error
+		check   func(t *testing.T, st license.State)
 	}{
-		{"valid", srv.URL + status.Path, e.aid, e.token, nil},
-		{"unknown token", srv.URL + status.Path, e.aid, "a.b.c", status.ErrUnauthorized},
+		{"valid", srv.URL + status.Path, e.aid, e.token, nil, func(t *testing.T, st license.State) {
+			if st.AID != e.aid || st.Status != license.StatusActive || st.Activation != license.StatusActive ||
+				st.License != license.StatusActive || !st.HasFeature("reports") || !st.ExpiresAt.Equal(t0.AddDate(1, 0, 0)) {
+				t.Errorf("state: got %+v", st)
+			}
+		}},
+		{"0.x server, active", jsonServer(`{"aid":"` + e.aid + `","licenseId":"x","productId":"demo","status":"active"}`),
+			e.aid, e.token, nil, func(t *testing.T, st license.State) {
+				if st.Status != license.StatusActive || st.Err(t0) != nil {
+					t.Errorf("state: got %+v, Err %v; want active", st, st.Err(t0))
+				}
+			}},
+		{"0.x server, suspended", jsonServer(`{"aid":"` + e.aid + `","productId":"demo","status":"suspended"}`),
+			e.aid, e.token, nil, func(t *testing.T, st license.State) {
+				if err := st.Err(t0); !errors.Is(err, license.ErrSuspended) {
+					t.Errorf("Err: got %v, want ErrSuspended", err)
+				}
+			}},
+		{"0.x server, revoked", jsonServer(`{"aid":"` + e.aid + `","productId":"demo","status":"revoked"}`),
+			e.aid, e.token, nil, func(t *testing.T, st license.State) {
+				if err := st.Err(t0); !errors.Is(err, license.ErrRevoked) {
+					t.Errorf("Err: got %v, want ErrRevoked", err)
+				}
+			}},
+		{"newer server, unknown members", jsonServer(`{"aid":"` + e.aid + `","activationStatus":"active","licenseStatus":"active","status":"active","seatsHeld":3}`),
+			e.aid, e.token, nil, func(t *testing.T, st license.State) {
+				if st.Err(t0) != nil {
+					t.Errorf("Err: got %v, want nil", st.Err(t0))
+				}
+			}},
+		{"no status at all", jsonServer(`{"aid":"` + e.aid + `"}`), e.aid, e.token, status.ErrBadResponse, nil},
+		{"unknown token", srv.URL + status.Path, e.aid, "a.b.c", status.ErrUnauthorized, nil},
 		{"unknown activation", srv.URL + status.Path, "00000000-0000-4000-8000-000000000000",
-			e.sign(t, func(c *license.Claims) { c.Subject = "00000000-0000-4000-8000-000000000000" }), license.ErrNotFound},
-		{"answer for another activation", srv.URL, "00000000-0000-4000-8000-000000000000", e.token, status.ErrBadResponse},
+			e.sign(t, func(c *license.Claims) { c.Subject = "00000000-0000-4000-8000-000000000000" }), license.ErrNotFound, nil},
+		{"answer for another activation", srv.URL, "00000000-0000-4000-8000-000000000000", e.token, status.ErrBadResponse, nil},
 		{"html", odd(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.Write([]byte(`{"aid":"` + e.aid + `"}`))
-		}), e.aid, e.token, status.ErrBadResponse},
+		}), e.aid, e.token, status.ErrBadResponse, nil},
 		{"huge body", odd(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"aid":"` + e.aid + `","features":["` + strings.Repeat("x", 100<<10) + `"]}`))
-		}), e.aid, e.token, status.ErrBadResponse},
+		}), e.aid, e.token, status.ErrBadResponse, nil},
 		{"trailing data", odd(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"aid":"` + e.aid + `"} {}`))
-		}), e.aid, e.token, status.ErrBadResponse},
-		{"server error", odd(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", 500) }), e.aid, e.token, status.ErrUnavailable},
-		{"redirect", odd(func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, target, http.StatusFound) }), e.aid, e.token, status.ErrUnavailable},
-		{"slow", odd(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }), e.aid, e.token, status.ErrUnavailable},
+		}), e.aid, e.token, status.ErrBadResponse, nil},
+		{"server error", odd(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", 500) }), e.aid, e.token, status.ErrUnavailable, nil},
+		{"redirect", odd(func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, target, http.StatusFound) }), e.aid, e.token, status.ErrUnavailable, nil},
+		{"slow", odd(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }), e.aid, e.token, status.ErrUnavailable, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,9 +359,7 @@ func TestClient(t *testing.T) {
 				if err != nil {
 					t.Fatalf("got %v, want no error", err)
 				}
-				if st.AID != e.aid || st.Status != license.StatusActive || !st.HasFeature("reports") || !st.ExpiresAt.Equal(t0.AddDate(1, 0, 0)) {
-					t.Errorf("state: got %+v", st)
-				}
+				tt.check(t, st)
 				return
 			}
 			if !errors.Is(err, tt.wantErr) {
