@@ -2,6 +2,7 @@ package license
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -103,4 +104,35 @@ func (s *Service) ActivationState(ctx context.Context, aid string) (State, error
 		return State{}, err
 	}
 	return StateOf(l, a), nil
+}
+
+// Stable reasons of the refusals of [State.Err], as the status endpoint
+// and the gate name them in their answers.
+const (
+	ReasonActivationReleased = "activation_released"
+	ReasonActivationRevoked  = "activation_revoked"
+	ReasonLicenseRevoked     = "license_revoked"
+	ReasonLicenseSuspended   = "license_suspended"
+	ReasonLicenseExpired     = "license_expired"
+)
+
+// Reason returns the stable reason of a refusal of [State.Err]: one of the
+// Reason constants, "" for nil, or "revoked" for any other error, which a
+// state never yields.
+func Reason(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrReleased):
+		return ReasonActivationReleased
+	case errors.Is(err, ErrActivationRevoked):
+		return ReasonActivationRevoked
+	case errors.Is(err, ErrSuspended):
+		return ReasonLicenseSuspended
+	case errors.Is(err, ErrExpired):
+		return ReasonLicenseExpired
+	case errors.Is(err, ErrLicenseRevoked):
+		return ReasonLicenseRevoked
+	}
+	return "revoked"
 }

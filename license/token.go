@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -208,6 +209,9 @@ type VerifierConfig struct {
 type Verifier struct {
 	parser  *jwt.Parser
 	keyfunc jwt.Keyfunc
+	// claimOpts validate the claims other than the time, for an authentic
+	// token that has expired.
+	claimOpts []jwt.ParserOption
 }
 
 // NewVerifier returns a verifier for cfg.
@@ -231,8 +235,12 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Now != nil {
 		opts = append(opts, jwt.WithTimeFunc(cfg.Now))
 	}
+	claimOpts := []jwt.ParserOption{jwt.WithIssuer(cfg.Issuer), jwt.WithExpirationRequired()}
+	if len(cfg.Audiences) > 0 {
+		claimOpts = append(claimOpts, jwt.WithAudience(cfg.Audiences...))
+	}
 	kf := cfg.Keyfunc
-	return &Verifier{parser: jwt.NewParser(opts...), keyfunc: func(t *jwt.Token) (any, error) {
+	return &Verifier{parser: jwt.NewParser(opts...), claimOpts: claimOpts, keyfunc: func(t *jwt.Token) (any, error) {
 		if err := checkCrit(t.Header); err != nil {
 			return nil, err
 		}
@@ -250,15 +258,34 @@ func checkCrit(header map[string]any) error {
 	return nil
 }
 
-// Verify parses and checks a token. Every failure wraps [ErrToken]; a token
-// past its exp also matches [jwt.ErrTokenExpired].
+// Verify parses and checks a token. Every failure wraps [ErrToken]. A
+// token past its exp also matches [jwt.ErrTokenExpired]; if it is
+// authentic and passes every other check, Verify returns its claims with
+// that error, so that a caller can tell a token that expired with its
+// license from one merely expired. Any other failure returns nil claims.
 func (v *Verifier) Verify(token string) (*Claims, error) {
 	c := new(Claims)
-	if _, err := v.parser.ParseWithClaims(token, c, v.keyfunc); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrToken, err)
-	}
-	if !IsUUID(c.Subject) || len(c.Audience) == 0 {
+	_, err := v.parser.ParseWithClaims(token, c, v.keyfunc)
+	if err == nil && (!IsUUID(c.Subject) || len(c.Audience) == 0) {
 		return nil, fmt.Errorf("%w: subject is not an activation ID or audience is empty", ErrToken)
 	}
+	if err != nil {
+		// The parser validates claims only once the signature checks out.
+		if errors.Is(err, jwt.ErrTokenExpired) && v.onlyExpired(c) {
+			return c, fmt.Errorf("%w: %w", ErrToken, err)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrToken, err)
+	}
 	return c, nil
+}
+
+// onlyExpired reports whether the claims of an authentic, expired token
+// pass every check at the moment before they expired.
+func (v *Verifier) onlyExpired(c *Claims) bool {
+	if c.ExpiresAt == nil || !IsUUID(c.Subject) || len(c.Audience) == 0 {
+		return false
+	}
+	before := c.ExpiresAt.Add(-time.Second)
+	opts := append(slices.Clip(v.claimOpts), jwt.WithTimeFunc(func() time.Time { return before }))
+	return jwt.NewValidator(opts...).Validate(c) == nil
 }

@@ -207,3 +207,48 @@ func TestVerifierRefusesCrit(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyExpiredClaims: an authentic token that passes every check but
+// its expiry comes back with its claims, so callers can tell why it
+// expired; a forged or foreign expired token comes back with none.
+func TestVerifyExpiredClaims(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	k, _ := GenerateSigningKey()
+	ks, _ := NewKeySet(k)
+	other, _ := GenerateSigningKey()
+	v, _ := NewVerifier(VerifierConfig{Keyfunc: ks.Keyfunc, Issuer: "licgate", Audiences: []string{"app"}, Now: func() time.Time { return now }})
+	sign := func(key SigningKey, edit func(*Claims)) string {
+		c := testClaims(now.Add(-2 * time.Hour))
+		c.Issuer, c.Audience = "licgate", jwt.ClaimStrings{"app"}
+		edit(c)
+		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+		tok.Header["kid"] = k.ID
+		s, err := tok.SignedString(key.Private)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	expired := func(c *Claims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Hour)) }
+	tests := []struct {
+		name       string
+		token      string
+		wantClaims bool
+	}{
+		{"authentic, expired", sign(k, expired), true},
+		{"forged, expired", sign(other, expired), false},
+		{"expired, other issuer", sign(k, func(c *Claims) { expired(c); c.Issuer = "evil" }), false},
+		{"expired, other audience", sign(k, func(c *Claims) { expired(c); c.Audience = jwt.ClaimStrings{"x"} }), false},
+		{"expired, not yet valid either", sign(k, func(c *Claims) { expired(c); c.NotBefore = jwt.NewNumericDate(now) }), false},
+	}
+	for _, tt := range tests {
+		c, err := v.Verify(tt.token)
+		if !errors.Is(err, ErrToken) {
+			t.Errorf("%s: err %v, want ErrToken", tt.name, err)
+		}
+		if (c != nil) != tt.wantClaims {
+			t.Errorf("%s: claims %v, want claims: %v", tt.name, c, tt.wantClaims)
+		}
+	}
+}

@@ -150,9 +150,9 @@ func TestWithVerifier(t *testing.T) {
 		{"other key", t0, sign(t, newKeySet(t), withExp), 401, middleware.ReasonTokenInvalid},
 		{"audience the verifier refuses", t0, sign(t, ks, func(c *license.Claims) { c.Audience = jwt.ClaimStrings{"other"} }), 401, middleware.ReasonTokenInvalid},
 		{"issuer the verifier refuses", t0, sign(t, ks, func(c *license.Claims) { c.Issuer = "evil" }), 401, middleware.ReasonTokenInvalid},
-		// Without the keys, the gate cannot tell that the license expired
-		// with the token: the token is reported expired.
-		{"expired with its license", exp, sign(t, ks, withExp), 401, middleware.ReasonTokenExpired},
+		// The verifier hands back the claims of an authentic expired token,
+		// so the gate tells a license that expired with it.
+		{"expired with its license", exp, sign(t, ks, withExp), 403, middleware.ReasonLicenseExpired},
 	}
 	for _, tt := range tests {
 		clk.Set(tt.at)

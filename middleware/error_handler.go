@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+
+	"github.com/licgate/licgate/license"
 )
 
 // ErrorHandler answers a request the gate refused. err wraps one of
@@ -25,12 +27,12 @@ const (
 	ReasonTokenMalformed    = "token_malformed"
 	ReasonTokenInvalid      = "token_invalid"
 	ReasonTokenExpired      = "token_expired"
-	ReasonLicenseRevoked    = "license_revoked"
-	ReasonActivationRevoked = "activation_revoked"
+	ReasonLicenseRevoked    = license.ReasonLicenseRevoked
+	ReasonActivationRevoked = license.ReasonActivationRevoked
 	ReasonRevoked           = "revoked" // ErrRevoked alone, which the gate never sends
-	ReasonSuspended         = "license_suspended"
-	ReasonReleased          = "activation_released"
-	ReasonLicenseExpired    = "license_expired"
+	ReasonSuspended         = license.ReasonLicenseSuspended
+	ReasonReleased          = license.ReasonActivationReleased
+	ReasonLicenseExpired    = license.ReasonLicenseExpired
 	ReasonWrongProduct      = "wrong_product"
 	ReasonActivationUnknown = "activation_unknown"
 	ReasonFeatureMissing    = "feature_missing"

@@ -32,8 +32,6 @@ type Gate struct {
 	cfg      config
 	logger   *slog.Logger
 	verifier *license.Verifier
-	keyfunc  jwt.Keyfunc
-	lax      *jwt.Parser // checks signatures only, for expired tokens; nil with WithVerifier
 	source   fetcher
 	tokens   ttlCache[*tokenEntry]
 	states   ttlCache[*stateEntry]
@@ -192,16 +190,6 @@ func build(cfg config) (*Gate, error) {
 			return nil, fmt.Errorf("%w: %w", ErrBadOption, err)
 		}
 		g.verifier = v
-		// The lax parser tells an expired token whose license expired too
-		// (403) from one merely expired (401); it checks the signature and
-		// refuses crit headers as the verifier does, and nothing else.
-		g.keyfunc = func(t *jwt.Token) (any, error) {
-			if _, ok := t.Header["crit"]; ok {
-				return nil, errors.New("header lists critical extensions")
-			}
-			return kf(t)
-		}
-		g.lax = jwt.NewParser(jwt.WithValidMethods([]string{license.TokenAlgorithm}), jwt.WithoutClaimsValidation())
 	}
 	g.tokens = newTTLCache[*tokenEntry](cfg.cleanup)
 	g.states = newTTLCache[*stateEntry](cfg.cleanup)
@@ -313,7 +301,7 @@ func (g *Gate) check(r *http.Request) (*grantBox, error) {
 	te, ok := g.tokens.get(tok, now)
 	if !ok {
 		if te, err = g.verify(tok, now); err != nil {
-			if errors.Is(err, ErrTokenExpired) && g.licenseExpired(r.Context(), tok, now) {
+			if errors.Is(err, ErrTokenExpired) && te != nil && g.licenseExpired(r.Context(), te.claims, tok, now) {
 				return nil, fmt.Errorf("%w: the token expired with its license", ErrLicenseExpired)
 			}
 			return nil, err
@@ -371,6 +359,10 @@ func (g *Gate) verify(tok string, now time.Time) (*tokenEntry, error) {
 	}
 	c, err := g.verifier.Verify(tok)
 	if err != nil {
+		var expired *tokenEntry
+		if c != nil { // authentic, but expired
+			expired = &tokenEntry{claims: c}
+		}
 		var kind error
 		switch {
 		case errors.Is(err, errNoKeys):
@@ -382,7 +374,7 @@ func (g *Gate) verify(tok string, now time.Time) (*tokenEntry, error) {
 		default:
 			kind = ErrTokenInvalid
 		}
-		return nil, fmt.Errorf("%w: %w", kind, err)
+		return expired, fmt.Errorf("%w: %w", kind, err)
 	}
 	te := &tokenEntry{claims: c, until: c.ExpiresAt.Time}
 	if g.cfg.verifyTTL > 0 && g.tokens.len() < maxCachedTokens {
@@ -394,24 +386,11 @@ func (g *Gate) verify(tok string, now time.Time) (*tokenEntry, error) {
 	return te, nil
 }
 
-// licenseExpired reports whether an expired token is authentic and its
-// license is past its expiry too, which makes the refusal a 403 rather
+// licenseExpired reports whether the license of an authentic token that
+// has expired is past its expiry too, which makes the refusal a 403 rather
 // than a 401: tokens expire with their license at the latest. Only a
 // cached state is used with a remote source, which refuses expired tokens.
-// A gate given [WithVerifier] cannot check the signature of an expired
-// token, and reports it expired.
-func (g *Gate) licenseExpired(ctx context.Context, tok string, now time.Time) bool {
-	if g.lax == nil {
-		return false
-	}
-	c := new(license.Claims)
-	if _, err := g.lax.ParseWithClaims(tok, c, g.keyfunc); err != nil {
-		return false
-	}
-	if c.Issuer != g.cfg.issuer || !license.IsUUID(c.Subject) || len(c.Audience) == 0 ||
-		len(g.cfg.audiences) > 0 && !slices.Contains(g.cfg.audiences, c.ProductID()) {
-		return false
-	}
+func (g *Gate) licenseExpired(ctx context.Context, c *license.Claims, tok string, now time.Time) bool {
 	se, ok := g.states.get(c.Subject, now)
 	if !ok {
 		if _, remote := g.source.(remoteFetcher); remote {

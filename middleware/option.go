@@ -93,8 +93,7 @@ func WithKeySet(ks *license.KeySet) Option {
 // carries its own keys, issuer, audiences, leeway and clock: it cannot be
 // combined with [WithKeySet], [WithJWKSURL], [WithIssuer], [WithAudiences]
 // or [WithLeeway]. The gate still checks that the state of the activation
-// is of the product the token names. An expired token is refused as such
-// (401), even when its license has expired too. Default: none.
+// is of the product the token names. Default: none.
 func WithVerifier(v *license.Verifier) Option {
 	return func(c *config) error {
 		if v == nil {

@@ -229,3 +229,19 @@ func sqliteCode(err error) (int, bool) {
 	}
 	return 0, false
 }
+
+// sqliteConstraint is SQLITE_CONSTRAINT, the primary result code of every
+// constraint violation.
+const sqliteConstraint = 19
+
+// isConstraint reports whether err is a constraint violation of any kind,
+// which undoes only the statement that caused it.
+func isConstraint(err error) bool {
+	if state, ok := sqlState(err); ok {
+		return strings.HasPrefix(state, "23")
+	}
+	if code, ok := sqliteCode(err); ok {
+		return code&0xff == sqliteConstraint
+	}
+	return strings.Contains(err.Error(), "constraint")
+}

@@ -16,6 +16,14 @@ var (
 	// or a DSN with its settings.
 	ErrSQLiteSettings = errors.New("sqlstore: SQLite connection lacks the settings of SQLiteDSN")
 
+	// ErrNilOption means Open was given a nil [Option].
+	ErrNilOption = errors.New("sqlstore: nil option")
+
+	// ErrNoSchema means the database holds no licgate schema and Open was
+	// told not to create one ([WithoutCreate]): it is not a licgate
+	// database, or not the one meant.
+	ErrNoSchema = errors.New("sqlstore: the database holds no licgate schema")
+
 	// ErrSchemaVersion means the database was migrated by a newer licgate
 	// than this one, so this one cannot safely use it.
 	ErrSchemaVersion = errors.New("sqlstore: database schema is newer than this program")

@@ -59,39 +59,62 @@ func loadMigrations(d Dialect) ([]migration, error) {
 	return ms, nil
 }
 
-// migrate brings the schema up to date in one transaction. On PostgreSQL it
-// first takes an advisory lock, so that replicas starting together migrate
-// one after the other; on SQLite the immediate transaction's write lock does
-// the same.
-func (s *Store) migrate(ctx context.Context) error {
-	ms, err := loadMigrations(s.dialect)
+// migrate brings the schema up to date with ms in one transaction, or
+// fails with ErrNoSchema if the database holds none and create is false. On
+// PostgreSQL it first takes an advisory lock, so that replicas starting
+// together migrate one after the other; on SQLite the immediate
+// transaction's write lock does the same.
+func (s *Store) migrate(ctx context.Context, ms []migration, create bool) error {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	if err := s.migrateTx(ctx, tx, ms, create); err != nil {
+		_ = tx.Rollback() // the error that matters is the migration's
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Store) migrateTx(ctx context.Context, tx *sql.Tx, ms []migration, create bool) error {
+	if s.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
+	if !create {
+		q := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
 		if s.dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock); err != nil {
-				return fmt.Errorf("lock: %w", err)
-			}
+			q = "SELECT count(*) FROM (SELECT to_regclass('schema_migrations') AS t) AS r WHERE t IS NOT NULL"
 		}
-		if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)"); err != nil {
+		var n int
+		if err := tx.QueryRowContext(ctx, q).Scan(&n); err != nil {
 			return err
 		}
-		var current int
-		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
-			return err
+		if n == 0 {
+			return ErrNoSchema
 		}
-		if current > len(ms) {
-			return fmt.Errorf("%w: version %d, this program knows up to %d", ErrSchemaVersion, current, len(ms))
+	}
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)"); err != nil {
+		return err
+	}
+	var current int
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return err
+	}
+	if current == 0 && !create {
+		return ErrNoSchema
+	}
+	if current > len(ms) {
+		return fmt.Errorf("%w: version %d, this program knows up to %d", ErrSchemaVersion, current, len(ms))
+	}
+	for _, m := range ms[current:] {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
 		}
-		for _, m := range ms[current:] {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
-			}
-			if _, err := tx.ExecContext(ctx, s.dialect.rebind("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"), m.version, time.Now().UnixMicro()); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
-			}
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"), m.version, time.Now().UnixMicro()); err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
 		}
-		return nil
-	})
+	}
+	return nil
 }

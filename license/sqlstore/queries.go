@@ -1,62 +1,94 @@
 package sqlstore
 
+import "strings"
+
 // queries are the statements of a [Store], in its dialect. Every value is a
 // parameter; the only literals are the constant statuses that the partial
-// indexes name.
+// indexes name. [Open] prepares them all.
 type queries struct {
 	insertProduct, product, products string
 
-	productExists, insertLicense                                      string
-	license, lockLicense, licenseByKey                                string
-	licensesByEmail, licensesOfProduct, allLicenses                   string
-	updateLicense, updateProperties                                   string
-	activeOn, countActive, revokedOn, insertActivation                string
-	activation, activationByComputerKey                               string
-	activationsOfLicense, allActivations                              string
-	setActivationStatus, activationStatus                             string
-	putCode, codes, spendCode, deleteCode, deleteDeadCode             string
-	deleteExpiredCodes                                                string
+	insertLicense                                   string
+	license, lockLicense                            string
+	licenseByKey, licenseByProductKey               string
+	licensesByEmail, licensesOfProduct, allLicenses string
+	updateLicense, addSeatsHeld                     string
+
+	activeOn, revokedOn, insertActivation string
+	endActivation, activationStatus       string
+	activation, activationByComputerKey   string
+	activationsOfLicense, allActivations  string
+
+	putCode, codes, spendCode, deleteCode, deleteDeadCode string
+	deleteExpiredCodes                                    string
+
 	insertSession, touchSession, deleteSession, deleteExpiredSessions string
+
+	takeToken, returnToken, deleteFullBuckets string
 }
 
+const (
+	licenseColumns = "id, license_key, product_key, product_id, email, phone, name, company," +
+		" seats, seats_held, expires_at, features, properties, status, created_at"
+	activationColumns = "aid, license_id, computer_id, computer_name, computer_key, status," +
+		" activated_at, released_at, attributes, comments"
+	codeColumns = "license_id, computer_id, hash, channel, attempts, expires_at, created_at, properties"
+)
+
 func newQueries(d Dialect) queries {
-	forUpdate := ""
+	forUpdate, least, greatest := "", "MIN", "MAX"
 	if d == Postgres {
-		forUpdate = " FOR UPDATE"
+		forUpdate, least, greatest = " FOR UPDATE", "LEAST", "GREATEST"
 	}
+	// refill is how many tokens the stored bucket holds at the time of the
+	// new row (excluded), never above the burst: elapsed microseconds, none
+	// if the clock went back and at most a window, times burst/window. The
+	// product is taken in floating point, which is exact for whole tokens.
+	refill := strings.NewReplacer("LEAST", least, "GREATEST", greatest).Replace(
+		"LEAST(excluded.burst, buckets.tokens +" +
+			" CAST(LEAST(GREATEST(excluded.updated_at - buckets.updated_at, 0), excluded.window_us) AS DOUBLE PRECISION)" +
+			" * excluded.burst / excluded.window_us)")
+	full := strings.NewReplacer("LEAST", least, "GREATEST", greatest).Replace(
+		"tokens + CAST(LEAST(GREATEST(? - updated_at, 0), window_us) AS DOUBLE PRECISION) * burst / window_us >= burst")
+
 	q := queries{
 		insertProduct: "INSERT INTO products (id, name, major, minor, created_at) VALUES (?, ?, ?, ?, ?)",
 		product:       "SELECT id, name, major, minor, created_at FROM products WHERE id = ?",
 		products:      "SELECT id, name, major, minor, created_at FROM products ORDER BY id",
 
-		productExists: "SELECT 1 FROM products WHERE id = ?",
-		insertLicense: "INSERT INTO licenses (" + licenseColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		insertLicense: "INSERT INTO licenses (" + licenseColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
 		license:       "SELECT " + licenseColumns + " FROM licenses WHERE id = ?",
-		lockLicense:   "SELECT " + licenseColumns + " FROM licenses WHERE id = ?" + forUpdate,
-		licenseByKey:  "SELECT " + licenseColumns + " FROM licenses WHERE license_key = ?",
+		// On SQLite the writer's transaction holds the database's write
+		// lock already.
+		lockLicense:         "SELECT " + licenseColumns + " FROM licenses WHERE id = ?" + forUpdate,
+		licenseByKey:        "SELECT " + licenseColumns + " FROM licenses WHERE license_key = ?",
+		licenseByProductKey: "SELECT " + licenseColumns + " FROM licenses WHERE product_key = ?",
 		licensesByEmail: "SELECT " + licenseColumns + " FROM licenses WHERE product_id = ? AND email = ?" +
 			" ORDER BY created_at, id",
 		licensesOfProduct: "SELECT " + licenseColumns + " FROM licenses WHERE product_id = ? ORDER BY created_at, id",
 		allLicenses:       "SELECT " + licenseColumns + " FROM licenses ORDER BY created_at, id",
 		updateLicense: "UPDATE licenses SET email = ?, phone = ?, name = ?, company = ?, seats = ?," +
 			" expires_at = ?, features = ?, properties = ?, status = ? WHERE id = ?",
-		updateProperties: "UPDATE licenses SET properties = ? WHERE id = ?",
+		addSeatsHeld: "UPDATE licenses SET seats_held = seats_held + ? WHERE id = ?",
 
 		activeOn: "SELECT " + activationColumns + " FROM activations" +
 			" WHERE license_id = ? AND computer_id = ? AND status = 'active'",
-		countActive: "SELECT count(*) FROM activations WHERE license_id = ? AND status = 'active'",
-		revokedOn: "SELECT count(*) FROM activations" +
-			" WHERE license_id = ? AND computer_id = ? AND status = 'revoked'",
-		insertActivation: "INSERT INTO activations (" + activationColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		revokedOn: "SELECT 1 FROM activations" +
+			" WHERE license_id = ? AND computer_id = ? AND status = 'revoked' LIMIT 1",
+		// A taken AID or computer key, or a second active activation of a
+		// computer, inserts nothing and returns no row: no error, which on
+		// PostgreSQL would abort the transaction.
+		insertActivation: "INSERT INTO activations (" + activationColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+			" ON CONFLICT DO NOTHING RETURNING aid",
+		endActivation: "UPDATE activations SET status = ?, released_at = ?" +
+			" WHERE aid = ? AND license_id = ? AND status = 'active' RETURNING " + activationColumns,
+		activationStatus: "SELECT status FROM activations WHERE aid = ? AND license_id = ?",
 		activation:       "SELECT " + activationColumns + " FROM activations WHERE aid = ?",
 		activationByComputerKey: "SELECT " + activationColumns + " FROM activations" +
 			" WHERE computer_key = ? AND computer_key <> ''",
 		activationsOfLicense: "SELECT " + activationColumns + " FROM activations WHERE license_id = ?" +
 			" ORDER BY activated_at, aid",
 		allActivations: "SELECT " + activationColumns + " FROM activations ORDER BY activated_at, aid",
-		setActivationStatus: "UPDATE activations SET status = ?, released_at = ?" +
-			" WHERE aid = ? AND status = 'active' RETURNING " + activationColumns,
-		activationStatus: "SELECT status FROM activations WHERE aid = ?",
 
 		putCode: "INSERT INTO codes (" + codeColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)" +
 			" ON CONFLICT (license_id, computer_id) DO UPDATE SET hash = excluded.hash," +
@@ -77,17 +109,37 @@ func newQueries(d Dialect) queries {
 			" RETURNING id_hash, kind, subject, created_at, expires_at",
 		deleteSession:         "DELETE FROM sessions WHERE id_hash = ?",
 		deleteExpiredSessions: "DELETE FROM sessions WHERE expires_at <= ?",
+
+		// One statement takes a token or reports that there is none: a new
+		// bucket starts full less the token taken (the caller passes
+		// burst-1); a stored one is refilled to now and loses a token only
+		// if it then holds one. A row comes back only if a token was taken.
+		takeToken: "INSERT INTO buckets (key, tokens, burst, window_us, updated_at) VALUES (?, ?, ?, ?, ?)" +
+			" ON CONFLICT (key) DO UPDATE SET tokens = " + refill + " - 1," +
+			" burst = excluded.burst, window_us = excluded.window_us," +
+			" updated_at = " + greatest + "(buckets.updated_at, excluded.updated_at)" +
+			" WHERE " + refill + " >= 1 RETURNING tokens",
+		// Returning needs no refill: either way the bucket ends at most
+		// full.
+		returnToken:       "UPDATE buckets SET tokens = " + least + "(tokens + 1, ?) WHERE key = ?",
+		deleteFullBuckets: "DELETE FROM buckets WHERE " + full,
 	}
-	for _, p := range []*string{
-		&q.insertProduct, &q.product, &q.products,
-		&q.productExists, &q.insertLicense, &q.license, &q.lockLicense, &q.licenseByKey,
-		&q.licensesByEmail, &q.licensesOfProduct, &q.allLicenses, &q.updateLicense, &q.updateProperties,
-		&q.activeOn, &q.countActive, &q.revokedOn, &q.insertActivation, &q.activation, &q.activationByComputerKey,
-		&q.activationsOfLicense, &q.allActivations, &q.setActivationStatus, &q.activationStatus,
-		&q.putCode, &q.codes, &q.spendCode, &q.deleteCode, &q.deleteDeadCode, &q.deleteExpiredCodes,
-		&q.insertSession, &q.touchSession, &q.deleteSession, &q.deleteExpiredSessions,
-	} {
+	for _, p := range q.all() {
 		*p = d.rebind(*p)
 	}
 	return q
+}
+
+// all returns every query of q.
+func (q *queries) all() []*string {
+	return []*string{
+		&q.insertProduct, &q.product, &q.products,
+		&q.insertLicense, &q.license, &q.lockLicense, &q.licenseByKey, &q.licenseByProductKey,
+		&q.licensesByEmail, &q.licensesOfProduct, &q.allLicenses, &q.updateLicense, &q.addSeatsHeld,
+		&q.activeOn, &q.revokedOn, &q.insertActivation, &q.endActivation, &q.activationStatus,
+		&q.activation, &q.activationByComputerKey, &q.activationsOfLicense, &q.allActivations,
+		&q.putCode, &q.codes, &q.spendCode, &q.deleteCode, &q.deleteDeadCode, &q.deleteExpiredCodes,
+		&q.insertSession, &q.touchSession, &q.deleteSession, &q.deleteExpiredSessions,
+		&q.takeToken, &q.returnToken, &q.deleteFullBuckets,
+	}
 }

@@ -128,6 +128,7 @@ func openPostgresDB(tb testing.TB, cfg *pgx.ConnConfig, schema string) *sql.DB {
 	cfg.RuntimeParams["search_path"] = schema
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
 	tb.Cleanup(func() { db.Close() })
 	return db
 }

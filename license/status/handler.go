@@ -33,10 +33,12 @@ var _ Service = (*license.Service)(nil)
 
 // Handler serves the status endpoint: a GET with an activation token in
 // "Authorization: Bearer" answers 200 with the activation's
-// [license.State] as JSON:
+// [license.State] as JSON, and the verdict of [license.State.Err] on it now:
+// allowed, and if not, the reason ([license.Reason]):
 //
-//	{"aid":"…","licenseId":"…","productId":"demo","activationStatus":"active","licenseStatus":"active",
-//	 "status":"active","expiresAt":"2031-01-01T00:00:00Z","features":["reports"]}
+//	{"aid":"…","licenseId":"…","productId":"demo","activationStatus":"active","licenseStatus":"suspended",
+//	 "status":"suspended","expiresAt":"2031-01-01T00:00:00Z","features":["reports"],
+//	 "allowed":false,"reason":"license_suspended"}
 //
 // The token proves that the caller holds the activation; it must verify
 // against the service's keys and issuer, for any product. A missing,
@@ -117,7 +119,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusServiceUnavailable, "state_unavailable", "The activation state cannot be read now.", "")
 		return
 	}
-	body, err := json.Marshal(st)
+	// The verdict is the service's and the gate's one decision, State.Err,
+	// given for clients that do not decide for themselves.
+	verdict := st.Err(h.svc.Now())
+	body, err := json.Marshal(answer{State: st, Allowed: verdict == nil, Reason: license.Reason(verdict)})
 	if err != nil {
 		h.logger.ErrorContext(r.Context(), "status: encode state", "aid", c.Subject, "err", err)
 		writeProblem(w, r, http.StatusInternalServerError, "internal_error", "An internal error occurred.", "")
@@ -132,6 +137,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write(append(body, '\n'))
+}
+
+// answer is the body of a 200: the state, and whether it lets requests
+// through now and if not why.
+type answer struct {
+	license.State
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // bearer returns the token of the one Authorization header, if it is a

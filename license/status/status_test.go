@@ -155,6 +155,10 @@ func TestHandler(t *testing.T) {
 					"aid": e.aid, "licenseId": e.lic.ID, "productId": "demo",
 					"activationStatus": "active", "licenseStatus": "active", "status": "active",
 					"expiresAt": t0.AddDate(1, 0, 0).Format(time.RFC3339), "features": []any{"reports"},
+					"allowed": true,
+				}
+				if _, ok := st["reason"]; ok {
+					t.Errorf("reason %v in an answer that allows", st["reason"])
 				}
 				for k, v := range want {
 					if got, _ := json.Marshal(st[k]); string(got) != mustJSON(v) {
@@ -252,6 +256,24 @@ func TestHandler_states(t *testing.T) {
 			}
 			if tt.wantNotErr != nil && errors.Is(err, tt.wantNotErr) {
 				t.Errorf("Err: got %v, which must not match %v", err, tt.wantNotErr)
+			}
+			// The answer's verdict is the same decision.
+			req, _ := http.NewRequest("GET", srv.URL, nil)
+			req.Header.Set("Authorization", "Bearer "+e.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var verdict struct {
+				Allowed bool
+				Reason  string
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&verdict); err != nil {
+				t.Fatal(err)
+			}
+			if verdict.Allowed != (tt.wantErr == nil) || verdict.Reason != license.Reason(tt.wantErr) {
+				t.Errorf("verdict: got allowed %v, reason %q; want %v, %q", verdict.Allowed, verdict.Reason, tt.wantErr == nil, license.Reason(tt.wantErr))
 			}
 		})
 	}

@@ -3,14 +3,17 @@ package storetest
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/licgate/licgate/license"
 )
 
 // Bench benchmarks the hot paths of a store, as sub-benchmarks: License (by
 // ID), Activation (by AID), ActivateExisting (a computer that holds its
-// activation, the re-validation path) and ActivateNew (a new computer taking
-// a seat). It adds products, licenses and activations to s.
+// activation, the re-validation path), ActivateNew (a new computer taking a
+// seat, with the seat check inside WithLicense as [license.Service] makes
+// it) and TakeToken (a rate limit). It adds products, licenses, activations
+// and buckets to s.
 func Bench(b *testing.B, s license.Store) {
 	ctx := b.Context()
 	l := mustLicense(b, s, 10)
@@ -34,11 +37,10 @@ func Bench(b *testing.B, s license.Store) {
 	})
 	b.Run("ActivateExisting", func(b *testing.B) {
 		again := newActivation(b, l.ID, "bench-pc")
-		check := func(cur license.License) error { return cur.Usable(t0) }
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, existing, err := s.Activate(ctx, license.ActivateParams{Activation: again, Check: check}); err != nil || !existing {
-				b.Fatalf("Activate: existing %v, err %v", existing, err)
+			if _, existing, err := activate(ctx, s, again, false); err != nil || !existing {
+				b.Fatalf("activate: existing %v, err %v", existing, err)
 			}
 		}
 	})
@@ -53,12 +55,23 @@ func Bench(b *testing.B, s license.Store) {
 				acts = append(acts, newActivation(b, l.ID, fmt.Sprintf("bench-%d", i)))
 			}
 		}
-		check := func(cur license.License) error { return cur.Usable(t0) }
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
-			if _, existing, err := s.Activate(ctx, license.ActivateParams{Activation: acts[i], Check: check}); err != nil || existing {
-				b.Fatalf("Activate: existing %v, err %v", existing, err)
+			if _, existing, err := activate(ctx, s, acts[i], false); err != nil || existing {
+				b.Fatalf("activate: existing %v, err %v", existing, err)
+			}
+		}
+	})
+	b.Run("TakeToken", func(b *testing.B) {
+		// A bucket that refills faster than it is drawn from.
+		bk := license.Bucket{Key: "bench:" + newID(b), Burst: 1_000_000, Window: time.Microsecond}
+		b.ReportAllocs()
+		now := t0
+		for b.Loop() {
+			now = now.Add(time.Microsecond)
+			if _, err := s.TakeToken(ctx, bk, now); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

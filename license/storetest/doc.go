@@ -3,14 +3,19 @@
 //
 // An implementation's test calls [Run] with a function that opens a new,
 // empty store; the suite covers every method's happy path and every sentinel
-// error documented on [license.Store], copies (a store must not alias the
-// slices it is given or returns), time precision, and races that a store
-// without proper locking fails: fifty computers racing for three seats,
-// twenty requests activating one computer, twenty concurrent attempts at an
-// authorization code that allows five, and concurrent read-modify-write
-// updates of one license. [RunShared] runs the races across several stores
-// that share one database, as replicas or separate processes do, and [Bench]
-// measures the hot paths.
+// error documented on [license.Store] and [license.LicenseTx], copies (a
+// store must not alias the slices it is given or returns), time precision,
+// and races that a store without proper locking fails: fifty computers
+// racing for three seats, twenty requests activating one computer, twenty
+// concurrent attempts at an authorization code that allows five, concurrent
+// read-modify-write updates of one license, activations racing releases and
+// revocations (after which the seats held must equal the active
+// activations), and thirty requests drawing on a rate-limit bucket of
+// seven. The races take seats as [license.Service] does: inside
+// [license.Store.WithLicense], they compare the license's SeatsHeld with its
+// Seats before they Insert. [RunShared] runs the races across several
+// stores that share one database, as replicas or separate processes do, and
+// [Bench] measures the hot paths.
 //
 // # Contract beyond the interface docs
 //
@@ -21,17 +26,25 @@
 //   - "Oldest first" orders by creation (or activation) time, then by ID;
 //     product IDs order by their bytes, whatever the database's collation.
 //   - An empty list may be nil.
-//   - [license.Store.UpdateLicense] keeps the ID, key and product even if fn
-//     changes them, and returns fn's error as is.
-//   - [license.Store.Activate] calls Check before anything else, even when
-//     the computer already holds an activation; it consumes the code on the
-//     existing-activation path too; an activation whose AID or computer key is
-//     taken yields [license.ErrConflict].
-//   - [license.Store.SetActivationStatus] sets ReleasedAt for both released
-//     and revoked, and rejects any other target status with an error
-//     wrapping [license.ErrInvalid].
+//   - [license.LicenseTx.License] reflects Insert, End and Update at once,
+//     and returns a copy: changing it changes nothing until Update.
+//   - A failed Insert (ErrConflict) or End changes nothing and leaves the
+//     transaction usable: what fn does next commits.
+//   - Insert of an activation that is not active takes no seat.
+//   - End sets ReleasedAt for both released and revoked, refuses an
+//     activation of another license with ErrNotFound, a revoked one with
+//     [license.ErrActivationRevoked] (which matches [license.ErrRevoked]),
+//     and any other target status with an error matching
+//     [license.ErrInvalid].
+//   - [license.Store.WithLicense] returns fn's error as is, and ErrNotFound
+//     without calling fn for a license that does not exist.
 //   - [license.Store.TouchSession] returns the session with its new expiry.
+//   - A bucket refills continuously, to the microsecond; a take at a time
+//     before the bucket's last change refills nothing (clocks of replicas
+//     may differ). ReturnToken needs no refill to be exact: a bucket can
+//     never hold more than its burst.
 //
-// Check and the fn of UpdateLicense run inside the store's transaction or
-// lock and must not call the store.
+// fn of WithLicense runs inside the store's transaction or lock and must
+// not call the store; the suite calls only t.Errorf inside it, never
+// t.Fatal, since fn may run on another goroutine than the caller's.
 package storetest

@@ -43,17 +43,18 @@ func newProduct(tb testing.TB, prefix string) license.Product {
 }
 
 // newLicense returns a valid license of product with seats seats, created at
-// t0.
+// t0, holding no seat.
 func newLicense(tb testing.TB, productID string, seats int) license.License {
 	tb.Helper()
 	return license.License{
-		ID:        newID(tb),
-		Key:       newKey(tb, license.KeyPermanent),
-		ProductID: productID,
-		Customer:  license.Customer{Email: "ada@example.com", Name: "Ada Lovelace"},
-		Seats:     seats,
-		Status:    license.StatusActive,
-		CreatedAt: t0,
+		ID:         newID(tb),
+		Key:        newKey(tb, license.KeyPermanent),
+		ProductKey: newID(tb),
+		ProductID:  productID,
+		Customer:   license.Customer{Email: "ada@example.com", Name: "Ada Lovelace"},
+		Seats:      seats,
+		Status:     license.StatusActive,
+		CreatedAt:  t0,
 	}
 }
 
@@ -109,16 +110,95 @@ func mustLicense(tb testing.TB, s license.Store, seats int, edit ...func(*licens
 	return l
 }
 
-// mustActivate activates a computer on a license and fails unless a new
-// activation was inserted.
+// mustInsert inserts an activation through WithLicense and returns it.
+func mustInsert(tb testing.TB, s license.Store, a license.Activation) license.Activation {
+	tb.Helper()
+	err := s.WithLicense(context.Background(), a.LicenseID, func(tx license.LicenseTx) error { return tx.Insert(a) })
+	if err != nil {
+		tb.Fatalf("Insert(%s on %s): %v", a.ComputerID, a.LicenseID, err)
+	}
+	return a
+}
+
+// mustActivate inserts a new active activation of a license on a computer,
+// activated at t0, whatever the seats.
 func mustActivate(tb testing.TB, s license.Store, licenseID, computerID string) license.Activation {
 	tb.Helper()
-	a := newActivation(tb, licenseID, computerID)
-	got, existing, err := s.Activate(context.Background(), license.ActivateParams{Activation: a})
-	if err != nil || existing {
-		tb.Fatalf("Activate(%s): existing %v, err %v; want a new activation", computerID, existing, err)
+	return mustInsert(tb, s, newActivation(tb, licenseID, computerID))
+}
+
+// mustEnd moves an active activation to released or revoked at a time, and
+// returns it as End did.
+func mustEnd(tb testing.TB, s license.Store, a license.Activation, status license.Status, at time.Time) license.Activation {
+	tb.Helper()
+	var got license.Activation
+	err := s.WithLicense(context.Background(), a.LicenseID, func(tx license.LicenseTx) error {
+		var err error
+		got, err = tx.End(a.AID, status, at)
+		return err
+	})
+	if err != nil {
+		tb.Fatalf("End(%s, %s): %v", a.AID, status, err)
 	}
 	return got
+}
+
+// activate does on the primitives of s what [license.Service] does to
+// activate a computer: inside one WithLicense, it returns the activation the
+// computer already holds, or refuses a computer the vendor revoked from the
+// license, or refuses when every seat is held, or inserts a. With
+// consumeCode, it also consumes the code of the license and computer.
+func activate(ctx context.Context, s license.Store, a license.Activation, consumeCode bool) (got license.Activation, existing bool, err error) {
+	err = s.WithLicense(ctx, a.LicenseID, func(tx license.LicenseTx) error {
+		cur, ok, err := tx.ActiveOn(a.ComputerID)
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			got, existing = cur, true
+		default:
+			revoked, err := tx.RevokedOn(a.ComputerID)
+			if err != nil {
+				return err
+			}
+			if revoked {
+				return license.ErrActivationRevoked
+			}
+			if l := tx.License(); l.SeatsHeld >= l.Seats {
+				return license.ErrNoSeats
+			}
+			if err := tx.Insert(a); err != nil {
+				return err
+			}
+			got, existing = a, false
+		}
+		if consumeCode {
+			return tx.ConsumeCode(a.ComputerID)
+		}
+		return nil
+	})
+	if err != nil {
+		return license.Activation{}, false, err
+	}
+	return got, existing, nil
+}
+
+// checkSeatsHeld fails unless the license's SeatsHeld, as s reads it, is
+// want and equals the number of its active activations.
+func checkSeatsHeld(tb testing.TB, s license.Store, licenseID string, want int) {
+	tb.Helper()
+	ctx := context.Background()
+	l, err := s.License(ctx, licenseID)
+	if err != nil {
+		tb.Fatalf("License: %v", err)
+	}
+	as, err := s.Activations(ctx, licenseID)
+	if err != nil {
+		tb.Fatalf("Activations: %v", err)
+	}
+	if active := countActive(as); l.SeatsHeld != want || active != want {
+		tb.Errorf("SeatsHeld, active activations: got %d, %d, want %d, %d", l.SeatsHeld, active, want, want)
+	}
 }
 
 // mustPutCode stores a code.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/licgate/licgate/license"
 )
@@ -20,6 +21,8 @@ var races = []struct {
 	{"RaceActivateCode", raceActivateCode},
 	{"RaceSpendCodeAttempt", raceSpendCodeAttempt},
 	{"RaceUpdateLicense", raceUpdateLicense},
+	{"RaceSeatsHeld", raceSeatsHeld},
+	{"RaceTakeToken", raceTakeToken},
 }
 
 // RunShared runs the concurrency tests of the suite with their goroutines
@@ -54,8 +57,9 @@ func concurrently(n int, f func(i int) error) []error {
 	return errs
 }
 
-// raceSeats has 50 computers race for the 3 seats of a license: exactly 3
-// win and 47 get ErrNoSeats.
+// raceSeats has 50 computers race for the 3 seats of a license, each
+// checking the seats held inside WithLicense as [license.Service] does:
+// exactly 3 win and 47 get ErrNoSeats.
 func raceSeats(t *testing.T, stores []license.Store) {
 	const goroutines, seats = 50, 3
 	ctx := t.Context()
@@ -66,10 +70,7 @@ func raceSeats(t *testing.T, stores []license.Store) {
 	}
 	errExisting := errors.New("a new computer got an existing activation")
 	errs := concurrently(goroutines, func(i int) error {
-		_, existing, err := stores[i%len(stores)].Activate(ctx, license.ActivateParams{
-			Activation: acts[i],
-			Check:      func(cur license.License) error { return cur.Usable(t0) },
-		})
+		_, existing, err := activate(ctx, stores[i%len(stores)], acts[i], false)
 		if err == nil && existing {
 			return errExisting
 		}
@@ -83,7 +84,7 @@ func raceSeats(t *testing.T, stores []license.Store) {
 		case errors.Is(err, license.ErrNoSeats):
 			noSeats++
 		default:
-			t.Errorf("Activate(%s): got error %v, want nil or %v", computer(i), err, license.ErrNoSeats)
+			t.Errorf("activate(%s): got error %v, want nil or %v", computer(i), err, license.ErrNoSeats)
 		}
 	}
 	if won != seats || noSeats != goroutines-seats {
@@ -92,9 +93,10 @@ func raceSeats(t *testing.T, stores []license.Store) {
 	for _, s := range stores {
 		as, err := s.Activations(ctx, l.ID)
 		mustNil(t, "Activations", err)
-		if got := countActive(as); got != seats || len(as) != seats {
-			t.Errorf("activations stored, active: got %d, %d, want %d, %d", len(as), got, seats, seats)
+		if len(as) != seats {
+			t.Errorf("activations stored: got %d, want %d", len(as), seats)
 		}
+		checkSeatsHeld(t, s, l.ID, seats)
 	}
 }
 
@@ -111,13 +113,13 @@ func raceSameComputer(t *testing.T, stores []license.Store) {
 	aids := make([]string, goroutines)
 	inserted := make([]bool, goroutines)
 	errs := concurrently(goroutines, func(i int) error {
-		a, existing, err := stores[i%len(stores)].Activate(ctx, license.ActivateParams{Activation: acts[i]})
-		aids[i], inserted[i] = a.AID, !existing
+		a, existing, err := activate(ctx, stores[i%len(stores)], acts[i], false)
+		aids[i], inserted[i] = a.AID, err == nil && !existing
 		return err
 	})
 	for i, err := range errs {
 		if err != nil {
-			t.Errorf("Activate #%d: got error %v, want nil", i, err)
+			t.Errorf("activate #%d: got error %v, want nil", i, err)
 		}
 	}
 	if n := len(slices.DeleteFunc(slices.Clone(inserted), func(b bool) bool { return !b })); n != 1 {
@@ -133,6 +135,7 @@ func raceSameComputer(t *testing.T, stores []license.Store) {
 			t.Errorf("AID of call #%d: got %s, want %s", i, aid, as[0].AID)
 		}
 	}
+	checkSeatsHeld(t, stores[len(stores)-1], l.ID, 1)
 }
 
 // raceActivateCode has 10 requests activate one computer with one code: one
@@ -142,13 +145,12 @@ func raceActivateCode(t *testing.T, stores []license.Store) {
 	ctx := t.Context()
 	l := mustLicense(t, stores[0], 5)
 	mustPutCode(t, stores[0], newCode(l.ID, "pc-1", 1))
-	ref := license.CodeRef{LicenseID: l.ID, ComputerID: "pc-1"}
 	acts := make([]license.Activation, goroutines)
 	for i := range acts {
 		acts[i] = newActivation(t, l.ID, "pc-1")
 	}
 	errs := concurrently(goroutines, func(i int) error {
-		_, _, err := stores[i%len(stores)].Activate(ctx, license.ActivateParams{Activation: acts[i], Code: ref})
+		_, _, err := activate(ctx, stores[i%len(stores)], acts[i], true)
 		return err
 	})
 	won, invalid := 0, 0
@@ -159,7 +161,7 @@ func raceActivateCode(t *testing.T, stores []license.Store) {
 		case errors.Is(err, license.ErrCodeInvalid):
 			invalid++
 		default:
-			t.Errorf("Activate #%d: got error %v, want nil or %v", i, err, license.ErrCodeInvalid)
+			t.Errorf("activate #%d: got error %v, want nil or %v", i, err, license.ErrCodeInvalid)
 		}
 	}
 	if won != 1 || invalid != goroutines-1 {
@@ -170,6 +172,7 @@ func raceActivateCode(t *testing.T, stores []license.Store) {
 	if len(as) != 1 {
 		t.Errorf("activations stored: got %d, want 1", len(as))
 	}
+	checkSeatsHeld(t, stores[len(stores)-1], l.ID, 1)
 }
 
 // raceSpendCodeAttempt makes 20 concurrent attempts at a code that allows 5:
@@ -205,26 +208,120 @@ func raceSpendCodeAttempt(t *testing.T, stores []license.Store) {
 	}
 }
 
-// raceUpdateLicense has 20 updates add a seat each: none is lost.
+// raceUpdateLicense has 20 read-modify-write updates add a seat each: none
+// is lost.
 func raceUpdateLicense(t *testing.T, stores []license.Store) {
 	const goroutines = 20
 	ctx := t.Context()
 	l := mustLicense(t, stores[0], 1)
 	errs := concurrently(goroutines, func(i int) error {
-		_, err := stores[i%len(stores)].UpdateLicense(ctx, l.ID, func(cur *license.License) error {
+		return stores[i%len(stores)].WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+			cur := tx.License()
 			cur.Seats++
-			return nil
+			return tx.Update(cur)
 		})
-		return err
 	})
 	for i, err := range errs {
 		if err != nil {
-			t.Errorf("UpdateLicense #%d: got error %v, want nil", i, err)
+			t.Errorf("WithLicense #%d: got error %v, want nil", i, err)
 		}
 	}
 	got, err := stores[0].License(ctx, l.ID)
 	mustNil(t, "License", err)
 	if want := 1 + goroutines; got.Seats != want {
 		t.Errorf("seats: got %d, want %d", got.Seats, want)
+	}
+}
+
+// raceSeatsHeld races activations of new computers (with the seat check)
+// against releases and revocations of the license's activations, two of
+// each activation at once: afterwards SeatsHeld equals the active
+// activations and never exceeds the seats, each activation ended once.
+func raceSeatsHeld(t *testing.T, stores []license.Store) {
+	const seats, held, newcomers = 12, 8, 30
+	ctx := t.Context()
+	l := mustLicense(t, stores[0], seats)
+	pre := make([]license.Activation, held)
+	for i := range pre {
+		pre[i] = mustActivate(t, stores[0], l.ID, "held-"+computer(i))
+	}
+	acts := make([]license.Activation, newcomers)
+	for i := range acts {
+		acts[i] = newActivation(t, l.ID, computer(i))
+	}
+	at := t0.Add(time.Hour)
+	// Goroutine i < 2*held ends pre[i/2], releasing if i is even, revoking
+	// if odd; the others activate acts[i-2*held].
+	errs := concurrently(2*held+newcomers, func(i int) error {
+		s := stores[i%len(stores)]
+		if i >= 2*held {
+			_, _, err := activate(ctx, s, acts[i-2*held], false)
+			return err
+		}
+		st := license.StatusReleased
+		if i%2 == 1 {
+			st = license.StatusRevoked
+		}
+		return s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+			_, err := tx.End(pre[i/2].AID, st, at)
+			return err
+		})
+	})
+	won := 0
+	for i, err := range errs[2*held:] {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, license.ErrNoSeats):
+			t.Errorf("activate(%s): got error %v, want nil or %v", computer(i), err, license.ErrNoSeats)
+		}
+	}
+	if won < seats-held || won > seats {
+		t.Errorf("activations won: got %d, want %d to %d", won, seats-held, seats)
+	}
+	for k := range pre {
+		ended, already := 0, 0
+		for _, err := range errs[2*k : 2*k+2] {
+			switch {
+			case err == nil:
+				ended++
+			case errors.Is(err, license.ErrReleased), errors.Is(err, license.ErrRevoked):
+				already++
+			default:
+				t.Errorf("End(%s): got error %v, want nil, %v or %v", pre[k].AID, err, license.ErrReleased, license.ErrRevoked)
+			}
+		}
+		if ended != 1 || already != 1 {
+			t.Errorf("End of %s: got %d ended and %d refused, want 1 and 1", pre[k].AID, ended, already)
+		}
+	}
+	for _, s := range stores {
+		checkSeatsHeld(t, s, l.ID, won)
+	}
+}
+
+// raceTakeToken takes 30 tokens at once from a bucket of 7: exactly 7 are
+// taken.
+func raceTakeToken(t *testing.T, stores []license.Store) {
+	const goroutines, burst = 30, 7
+	ctx := t.Context()
+	b := newBucket(t, burst, time.Hour)
+	oks := make([]bool, goroutines)
+	errs := concurrently(goroutines, func(i int) error {
+		var err error
+		oks[i], err = stores[i%len(stores)].TakeToken(ctx, b, t0)
+		return err
+	})
+	taken := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("TakeToken #%d: got error %v, want nil", i, err)
+		}
+		if oks[i] {
+			taken++
+		}
+	}
+	if taken != burst {
+		t.Errorf("tokens taken: got %d, want %d", taken, burst)
 	}
 }

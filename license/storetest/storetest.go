@@ -26,21 +26,24 @@ func Run(t *testing.T, open func(t *testing.T) license.Store) {
 		{"Products", testProducts},
 		{"License", testLicense},
 		{"LicenseLists", testLicenseLists},
-		{"UpdateLicense", testUpdateLicense},
-		{"Activate", testActivate},
-		{"ActivateSeats", testActivateSeats},
-		{"ActivateRevokedComputer", testActivateRevokedComputer},
-		{"ActivateCheck", testActivateCheck},
-		{"ActivateCode", testActivateCode},
-		{"ActivateProperties", testActivateProperties},
-		{"ActivateConflict", testActivateConflict},
+		{"WithLicense", testWithLicense},
+		{"WithLicenseRollback", testWithLicenseRollback},
+		{"WithLicenseMissing", testWithLicenseMissing},
+		{"Insert", testInsert},
+		{"InsertConflict", testInsertConflict},
+		{"End", testEnd},
+		{"ActiveOnRevokedOn", testActiveOnRevokedOn},
+		{"ConsumeCode", testConsumeCode},
+		{"Update", testUpdate},
 		{"ActivationLookups", testActivationLookups},
-		{"SetActivationStatus", testSetActivationStatus},
 		{"Codes", testCodes},
 		{"SpendCodeAttempt", testSpendCodeAttempt},
 		{"DeleteExpiredCodes", testDeleteExpiredCodes},
 		{"Session", testSession},
 		{"DeleteExpiredSessions", testDeleteExpiredSessions},
+		{"TakeToken", testTakeToken},
+		{"ReturnToken", testReturnToken},
+		{"DeleteFullBuckets", testDeleteFullBuckets},
 		{"Times", testTimes},
 		{"Copies", testCopies},
 	}
@@ -113,22 +116,36 @@ func testLicense(t *testing.T, s license.Store) {
 		{Category: "info", Name: "note", Value: "ünïcødé, \"quoted\" <xml>", Type: license.PropertyString},
 	}
 	full.Status = license.StatusSuspended
+	full.SeatsHeld = 3 // not stored: a new license holds no seat
+	// A license sold by product key, whose customer registers later.
 	minimal := newLicense(t, p.ID, 1)
+	minimal.Customer = license.Customer{}
 
 	for _, l := range []license.License{full, minimal} {
 		mustNil(t, "CreateLicense", s.CreateLicense(ctx, l))
-		got, err := s.License(ctx, l.ID)
-		mustNil(t, "License", err)
-		equal(t, "License", got, l)
-		got, err = s.LicenseByKey(ctx, l.Key)
-		mustNil(t, "LicenseByKey", err)
-		equal(t, "LicenseByKey", got, l)
+		want := l
+		want.SeatsHeld = 0
+		lookups := []struct {
+			name string
+			get  func() (license.License, error)
+		}{
+			{"License", func() (license.License, error) { return s.License(ctx, l.ID) }},
+			{"LicenseByKey", func() (license.License, error) { return s.LicenseByKey(ctx, l.Key) }},
+			{"LicenseByProductKey", func() (license.License, error) { return s.LicenseByProductKey(ctx, l.ProductKey) }},
+		}
+		for _, lu := range lookups {
+			got, err := lu.get()
+			mustNil(t, lu.name, err)
+			equal(t, lu.name, got, want)
+		}
 	}
 
 	sameID := newLicense(t, p.ID, 1)
 	sameID.ID = full.ID
 	sameKey := newLicense(t, p.ID, 1)
 	sameKey.Key = full.Key
+	sameProductKey := newLicense(t, p.ID, 1)
+	sameProductKey.ProductKey = full.ProductKey
 	noProduct := newLicense(t, "no-such-product", 1)
 	tests := []struct {
 		name string
@@ -137,6 +154,7 @@ func testLicense(t *testing.T, s license.Store) {
 	}{
 		{"taken ID", sameID, license.ErrConflict},
 		{"taken key", sameKey, license.ErrConflict},
+		{"taken product key", sameProductKey, license.ErrConflict},
 		{"unknown product", noProduct, license.ErrNotFound},
 	}
 	for _, tt := range tests {
@@ -148,12 +166,23 @@ func testLicense(t *testing.T, s license.Store) {
 	}
 	got, err := s.License(ctx, full.ID)
 	mustNil(t, "License after conflicts", err)
+	full.SeatsHeld = 0
 	equal(t, "License after conflicts", got, full)
 
-	_, err = s.License(ctx, newID(t))
-	wantErr(t, "License(missing)", err, license.ErrNotFound)
-	_, err = s.LicenseByKey(ctx, newKey(t, license.KeyPermanent))
-	wantErr(t, "LicenseByKey(missing)", err, license.ErrNotFound)
+	missing := []struct {
+		name string
+		get  func() (license.License, error)
+	}{
+		{"License", func() (license.License, error) { return s.License(ctx, newID(t)) }},
+		{"LicenseByKey", func() (license.License, error) { return s.LicenseByKey(ctx, newKey(t, license.KeyPermanent)) }},
+		{"LicenseByProductKey", func() (license.License, error) { return s.LicenseByProductKey(ctx, newID(t)) }},
+		// The license ID is not the product key.
+		{"LicenseByProductKey of a license ID", func() (license.License, error) { return s.LicenseByProductKey(ctx, full.ID) }},
+	}
+	for _, tt := range missing {
+		_, err := tt.get()
+		wantErr(t, tt.name+"(missing)", err, license.ErrNotFound)
+	}
 }
 
 func testLicenseLists(t *testing.T, s license.Store) {
@@ -173,6 +202,7 @@ func testLicenseLists(t *testing.T, s license.Store) {
 	l3 := mk(pa.ID, "bob@example.com", t0)
 	l4 := mk(pb.ID, "ada@example.com", t0.Add(3*time.Hour))
 	l5 := mk(pa.ID, "ada@example.com", t0.Add(time.Hour)) // ties with l2: ID decides
+	l6 := mk(pa.ID, "", t0.Add(4*time.Hour))              // no customer yet
 	tie := []license.License{l2, l5}
 	slices.SortFunc(tie, func(a, b license.License) int { return strings.Compare(a.ID, b.ID) })
 
@@ -185,10 +215,10 @@ func testLicenseLists(t *testing.T, s license.Store) {
 		{"LicensesByEmail other product", func() ([]license.License, error) { return s.LicensesByEmail(ctx, "ada@example.com", pb.ID) }, []license.License{l4}},
 		{"LicensesByEmail unknown email", func() ([]license.License, error) { return s.LicensesByEmail(ctx, "eve@example.com", pa.ID) }, nil},
 		{"LicensesByEmail unknown product", func() ([]license.License, error) { return s.LicensesByEmail(ctx, "ada@example.com", "no-such-product") }, nil},
-		{"Licenses of a product", func() ([]license.License, error) { return s.Licenses(ctx, pa.ID) }, []license.License{l3, tie[0], tie[1], l1}},
+		{"Licenses of a product", func() ([]license.License, error) { return s.Licenses(ctx, pa.ID) }, []license.License{l3, tie[0], tie[1], l1, l6}},
 		{"Licenses of another product", func() ([]license.License, error) { return s.Licenses(ctx, pb.ID) }, []license.License{l4}},
 		{"Licenses of an unknown product", func() ([]license.License, error) { return s.Licenses(ctx, "no-such-product") }, nil},
-		{"Licenses of every product", func() ([]license.License, error) { return s.Licenses(ctx, "") }, []license.License{l3, tie[0], tie[1], l1, l4}},
+		{"Licenses of every product", func() ([]license.License, error) { return s.Licenses(ctx, "") }, []license.License{l3, tie[0], tie[1], l1, l4, l6}},
 	}
 	for _, tt := range tests {
 		got, err := tt.list()
@@ -197,77 +227,19 @@ func testLicenseLists(t *testing.T, s license.Store) {
 	}
 }
 
-func testUpdateLicense(t *testing.T, s license.Store) {
-	ctx := t.Context()
-	l := mustLicense(t, s, 2, func(l *license.License) { l.Features = []string{"a"} })
-	var seen license.License
-	got, err := s.UpdateLicense(ctx, l.ID, func(cur *license.License) error {
-		seen = *cur
-		cur.Status = license.StatusSuspended
-		cur.Seats = 7
-		cur.Features = []string{"b", "c"}
-		cur.Properties = []license.Property{{Category: "limits", Name: "users", Value: "3", Type: license.PropertyInt, UpdatedAt: t0}}
-		cur.ExpiresAt = t0.Add(time.Hour)
-		cur.Name = "Ada King"
-		cur.Phone = "+1 555 0100"
-		// The identity cannot change.
-		cur.ID = "00000000-0000-4000-8000-000000000000"
-		cur.Key = "other"
-		cur.ProductID = "other"
-		return nil
-	})
-	mustNil(t, "UpdateLicense", err)
-	equal(t, "license fn saw", seen, l)
-	want := l
-	want.Status = license.StatusSuspended
-	want.Seats = 7
-	want.Features = []string{"b", "c"}
-	want.Properties = []license.Property{{Category: "limits", Name: "users", Value: "3", Type: license.PropertyInt, UpdatedAt: t0}}
-	want.ExpiresAt = t0.Add(time.Hour)
-	want.Name = "Ada King"
-	want.Phone = "+1 555 0100"
-	equal(t, "UpdateLicense", got, want)
-	stored, err := s.License(ctx, l.ID)
-	mustNil(t, "License after UpdateLicense", err)
-	equal(t, "License after UpdateLicense", stored, want)
-	stored, err = s.LicenseByKey(ctx, l.Key)
-	mustNil(t, "LicenseByKey after UpdateLicense", err)
-	equal(t, "LicenseByKey after UpdateLicense", stored, want)
-
-	// Clearing expiry and features.
-	got, err = s.UpdateLicense(ctx, l.ID, func(cur *license.License) error {
-		cur.ExpiresAt = time.Time{}
-		cur.Features = nil
-		return nil
-	})
-	mustNil(t, "UpdateLicense clearing", err)
-	want.ExpiresAt = time.Time{}
-	want.Features = nil
-	equal(t, "UpdateLicense clearing", got, want)
-	stored, err = s.License(ctx, l.ID)
-	mustNil(t, "License after clearing", err)
-	equal(t, "License after clearing", stored, want)
-
-	_, err = s.UpdateLicense(ctx, l.ID, func(cur *license.License) error {
-		cur.Seats = 99
-		return errBoom
-	})
-	wantErr(t, "UpdateLicense with a failing fn", err, errBoom)
-	stored, err = s.License(ctx, l.ID)
-	mustNil(t, "License after a failing fn", err)
-	equal(t, "License after a failing fn", stored, want)
-
-	called := false
-	_, err = s.UpdateLicense(ctx, newID(t), func(*license.License) error { called = true; return nil })
-	wantErr(t, "UpdateLicense(missing)", err, license.ErrNotFound)
-	if called {
-		t.Errorf("UpdateLicense(missing) called fn: got true, want false")
-	}
+// withHeld returns l holding n seats.
+func withHeld(l license.License, n int) license.License {
+	l.SeatsHeld = n
+	return l
 }
 
-func testActivate(t *testing.T, s license.Store) {
+// testWithLicense checks that the reads of a LicenseTx see its own writes,
+// and that everything it did is there once WithLicense returns.
+func testWithLicense(t *testing.T, s license.Store) {
 	ctx := t.Context()
-	l := mustLicense(t, s, 2)
+	l := mustLicense(t, s, 5)
+	old := mustActivate(t, s, l.ID, "pc-old")
+	mustPutCode(t, s, newCode(l.ID, "pc-1", 1))
 	a := newActivation(t, l.ID, "pc-1")
 	a.ComputerName = "Ada's PC"
 	a.Attributes = []license.Attribute{
@@ -275,317 +247,475 @@ func testActivate(t *testing.T, s license.Store) {
 		{Name: "Plain", Value: "v"},
 	}
 	a.Comments = "first activation"
-	var checked []license.License
-	got, existing, err := s.Activate(ctx, license.ActivateParams{
-		Activation: a,
-		Check:      func(cur license.License) error { checked = append(checked, cur); return nil },
-	})
-	mustNil(t, "Activate", err)
-	if existing {
-		t.Errorf("Activate: got existing %v, want false", existing)
-	}
-	equal(t, "Activate", got, a)
-	equal(t, "licenses Check saw", checked, []license.License{l})
+	a.ActivatedAt = t0.Add(time.Minute)
+	at := t0.Add(time.Hour)
+	ended := old
+	ended.Status, ended.ReleasedAt = license.StatusReleased, at
+	want := withHeld(l, 1)
+	want.Seats = 9
+	want.Name = "Ada King"
 
-	lookups := []struct {
+	calls := 0
+	err := s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+		calls++
+		equal(t, "License() at the start", tx.License(), withHeld(l, 1))
+		if _, ok, err := tx.ActiveOn("pc-1"); err != nil || ok {
+			t.Errorf("ActiveOn before Insert: got ok %v, err %v, want false, nil", ok, err)
+		}
+		if err := tx.Insert(a); err != nil {
+			return err
+		}
+		if got := tx.License().SeatsHeld; got != 2 {
+			t.Errorf("SeatsHeld after Insert: got %d, want 2", got)
+		}
+		got, ok, err := tx.ActiveOn("pc-1")
+		if err != nil || !ok {
+			t.Errorf("ActiveOn after Insert: got ok %v, err %v, want true, nil", ok, err)
+		}
+		equal(t, "ActiveOn after Insert", got, a)
+
+		got, err = tx.End(old.AID, license.StatusReleased, at)
+		if err != nil {
+			return err
+		}
+		equal(t, "End", got, ended)
+		if got := tx.License().SeatsHeld; got != 1 {
+			t.Errorf("SeatsHeld after End: got %d, want 1", got)
+		}
+		if _, ok, err := tx.ActiveOn("pc-old"); err != nil || ok {
+			t.Errorf("ActiveOn after End: got ok %v, err %v, want false, nil", ok, err)
+		}
+		_, err = tx.End(old.AID, license.StatusRevoked, at)
+		wantErr(t, "End again", err, license.ErrReleased)
+
+		if err := tx.ConsumeCode("pc-1"); err != nil {
+			return err
+		}
+		wantErr(t, "ConsumeCode again", tx.ConsumeCode("pc-1"), license.ErrCodeInvalid)
+
+		u := tx.License()
+		u.Seats = 9
+		u.Name = "Ada King"
+		if err := tx.Update(u); err != nil {
+			return err
+		}
+		equal(t, "License() after Update", tx.License(), want)
+		return nil
+	})
+	mustNil(t, "WithLicense", err)
+	if calls != 1 {
+		t.Errorf("calls of fn: got %d, want 1", calls)
+	}
+
+	got, err := s.License(ctx, l.ID)
+	mustNil(t, "License after WithLicense", err)
+	equal(t, "License after WithLicense", got, want)
+	as, err := s.Activations(ctx, l.ID)
+	mustNil(t, "Activations after WithLicense", err)
+	equal(t, "Activations after WithLicense", as, []license.Activation{ended, a})
+	cs, err := s.Codes(ctx, "pc-1", t0)
+	mustNil(t, "Codes after WithLicense", err)
+	if len(cs) != 0 {
+		t.Errorf("Codes after WithLicense: got %d, want 0 (consumed)", len(cs))
+	}
+	checkSeatsHeld(t, s, l.ID, 1)
+}
+
+// testWithLicenseRollback checks that fn's error undoes everything fn did
+// through the transaction, and comes back as is.
+func testWithLicenseRollback(t *testing.T, s license.Store) {
+	ctx := t.Context()
+	l := mustLicense(t, s, 3, func(l *license.License) { l.Features = []string{"a"} })
+	old := mustActivate(t, s, l.ID, "pc-old")
+	code := newCode(l.ID, "pc-1", 1)
+	mustPutCode(t, s, code)
+	before, err := s.License(ctx, l.ID)
+	mustNil(t, "License", err)
+
+	steps := []struct {
 		name string
-		get  func() (license.Activation, error)
+		do   func(tx license.LicenseTx) error
 	}{
-		{"Activation", func() (license.Activation, error) { return s.Activation(ctx, a.AID) }},
-		{"ActivationByComputer", func() (license.Activation, error) { return s.ActivationByComputer(ctx, l.ID, "pc-1") }},
-		{"ActivationByComputerKey", func() (license.Activation, error) { return s.ActivationByComputerKey(ctx, a.ComputerKey) }},
+		{"Insert", func(tx license.LicenseTx) error { return tx.Insert(newActivation(t, l.ID, "pc-1")) }},
+		{"End", func(tx license.LicenseTx) error {
+			_, err := tx.End(old.AID, license.StatusRevoked, t0.Add(time.Hour))
+			return err
+		}},
+		{"ConsumeCode", func(tx license.LicenseTx) error { return tx.ConsumeCode("pc-1") }},
+		{"Update", func(tx license.LicenseTx) error {
+			u := tx.License()
+			u.Seats = 7
+			u.Features = []string{"b"}
+			u.Status = license.StatusSuspended
+			return tx.Update(u)
+		}},
 	}
-	for _, lu := range lookups {
-		got, err := lu.get()
-		mustNil(t, lu.name, err)
-		equal(t, lu.name, got, a)
+	// Each step alone, then all of them in one transaction.
+	tests := make([][]int, 0, len(steps)+1)
+	all := make([]int, 0, len(steps))
+	for i := range steps {
+		tests = append(tests, []int{i})
+		all = append(all, i)
 	}
+	tests = append(tests, all)
+	for _, tt := range tests {
+		names := make([]string, len(tt))
+		for i, k := range tt {
+			names[i] = steps[k].name
+		}
+		what := "WithLicense failing after " + strings.Join(names, ", ")
+		err := s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+			for _, k := range tt {
+				if err := steps[k].do(tx); err != nil {
+					t.Errorf("%s: %s: %v", what, steps[k].name, err)
+					return err
+				}
+			}
+			return errBoom
+		})
+		if err != errBoom {
+			t.Errorf("%s: got error %v, want %v as is", what, err, errBoom)
+		}
+		got, err := s.License(ctx, l.ID)
+		mustNil(t, "License", err)
+		equal(t, "License after "+what, got, before)
+		as, err := s.Activations(ctx, l.ID)
+		mustNil(t, "Activations", err)
+		equal(t, "Activations after "+what, as, []license.Activation{old})
+		cs, err := s.Codes(ctx, "pc-1", t0)
+		mustNil(t, "Codes", err)
+		equal(t, "Codes after "+what, cs, []license.AuthorizationCode{code})
+		err = s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+			if revoked, err := tx.RevokedOn("pc-old"); err != nil || revoked {
+				t.Errorf("RevokedOn after %s: got %v, %v, want false, nil", what, revoked, err)
+			}
+			return nil
+		})
+		mustNil(t, "WithLicense", err)
+	}
+	checkSeatsHeld(t, s, l.ID, 1)
+}
 
-	// The same computer again, without a Check: the first activation.
-	again := newActivation(t, l.ID, "pc-1")
-	got, existing, err = s.Activate(ctx, license.ActivateParams{Activation: again})
-	mustNil(t, "Activate again", err)
-	if !existing {
-		t.Errorf("Activate again: got existing %v, want true", existing)
-	}
-	equal(t, "Activate again", got, a)
-	as, err := s.Activations(ctx, l.ID)
-	mustNil(t, "Activations", err)
-	equal(t, "Activations", as, []license.Activation{a})
-	_, err = s.Activation(ctx, again.AID)
-	wantErr(t, "Activation of the AID not inserted", err, license.ErrNotFound)
-
+// testWithLicenseMissing checks that WithLicense on a license that does not
+// exist fails without calling fn.
+func testWithLicenseMissing(t *testing.T, s license.Store) {
+	ctx := t.Context()
+	mustLicense(t, s, 1)
 	called := false
-	_, _, err = s.Activate(ctx, license.ActivateParams{
-		Activation: newActivation(t, newID(t), "pc-1"),
-		Check:      func(license.License) error { called = true; return nil },
-	})
-	wantErr(t, "Activate on a missing license", err, license.ErrNotFound)
+	err := s.WithLicense(ctx, newID(t), func(license.LicenseTx) error { called = true; return nil })
+	wantErr(t, "WithLicense(missing)", err, license.ErrNotFound)
 	if called {
-		t.Errorf("Activate on a missing license called Check: got true, want false")
+		t.Errorf("WithLicense(missing) called fn: got true, want false")
 	}
 }
 
-func testActivateSeats(t *testing.T, s license.Store) {
-	ctx := t.Context()
-	at := t0.Add(time.Hour)
-	l := mustLicense(t, s, 2)
-	a1 := mustActivate(t, s, l.ID, "pc-1")
-	a2 := mustActivate(t, s, l.ID, "pc-2")
-
-	_, _, err := s.Activate(ctx, license.ActivateParams{Activation: newActivation(t, l.ID, "pc-3")})
-	wantErr(t, "Activate a third computer on two seats", err, license.ErrNoSeats)
-	got, existing, err := s.Activate(ctx, license.ActivateParams{Activation: newActivation(t, l.ID, "pc-1")})
-	mustNil(t, "Activate a computer that holds a seat of a full license", err)
-	if !existing || got.AID != a1.AID {
-		t.Errorf("Activate a computer that holds a seat: got AID %s existing %v, want %s true", got.AID, existing, a1.AID)
-	}
-
-	_, err = s.SetActivationStatus(ctx, a1.AID, license.StatusReleased, at)
-	mustNil(t, "SetActivationStatus(released)", err)
-	a3 := mustActivate(t, s, l.ID, "pc-3")
-	_, _, err = s.Activate(ctx, license.ActivateParams{Activation: newActivation(t, l.ID, "pc-1")})
-	wantErr(t, "Activate a released computer on a full license", err, license.ErrNoSeats)
-
-	_, err = s.SetActivationStatus(ctx, a2.AID, license.StatusRevoked, at)
-	mustNil(t, "SetActivationStatus(revoked)", err)
-	a4 := mustActivate(t, s, l.ID, "pc-1")
-	if a4.AID == a1.AID {
-		t.Errorf("Activate a released computer: got the released AID %s, want a new one", a4.AID)
-	}
-	as, err := s.Activations(ctx, l.ID)
-	mustNil(t, "Activations", err)
-	if got, want := len(as), 4; got != want {
-		t.Errorf("Activations: got %d, want %d", got, want)
-	}
-	if got, want := countActive(as), 2; got != want {
-		t.Errorf("active activations: got %d, want %d", got, want)
-	}
-	n, err := s.CountActive(ctx, l.ID)
-	mustNil(t, "CountActive", err)
-	if n != 2 {
-		t.Errorf("CountActive: got %d, want 2", n)
-	}
-	n, err = s.CountActive(ctx, newActivation(t, l.ID, "x").AID)
-	mustNil(t, "CountActive of an unknown license", err)
-	if n != 0 {
-		t.Errorf("CountActive of an unknown license: got %d, want 0", n)
-	}
-	for _, a := range []license.Activation{a3, a4} {
-		got, err := s.Activation(ctx, a.AID)
-		mustNil(t, "Activation", err)
-		equal(t, "Activation", got, a)
-	}
-}
-
-// testActivateRevokedComputer checks that a computer whose activation was
-// revoked cannot activate the license again, while a released one can, and
-// that the rule is per license.
-func testActivateRevokedComputer(t *testing.T, s license.Store) {
-	ctx := t.Context()
-	at := t0.Add(time.Hour)
-	l := mustLicense(t, s, 3)
-	other := mustLicense(t, s, 1)
-	a := mustActivate(t, s, l.ID, "pc-r")
-	_, err := s.SetActivationStatus(ctx, a.AID, license.StatusRevoked, at)
-	mustNil(t, "SetActivationStatus(revoked)", err)
-	_, _, err = s.Activate(ctx, license.ActivateParams{Activation: newActivation(t, l.ID, "pc-r")})
-	wantErr(t, "Activate a revoked computer again", err, license.ErrRevoked)
-	mustActivate(t, s, other.ID, "pc-r") // another license is not affected
-
-	b := mustActivate(t, s, l.ID, "pc-s")
-	_, err = s.SetActivationStatus(ctx, b.AID, license.StatusReleased, at)
-	mustNil(t, "SetActivationStatus(released)", err)
-	if c := mustActivate(t, s, l.ID, "pc-s"); c.AID == b.AID {
-		t.Errorf("Activate a released computer: got the released AID %s, want a new one", c.AID)
-	}
-}
-
-func testActivateCheck(t *testing.T, s license.Store) {
+func testInsert(t *testing.T, s license.Store) {
 	ctx := t.Context()
 	l := mustLicense(t, s, 1)
-	mustPutCode(t, s, newCode(l.ID, "pc-1", 1))
-
-	_, _, err := s.Activate(ctx, license.ActivateParams{
-		Activation: newActivation(t, l.ID, "pc-1"),
-		Check:      func(license.License) error { return errBoom },
-		Code:       license.CodeRef{LicenseID: l.ID, ComputerID: "pc-1"},
-	})
-	if err != errBoom {
-		t.Errorf("Activate with a failing Check: got error %v, want %v as is", err, errBoom)
+	a1 := newActivation(t, l.ID, "pc-1")
+	a2 := newActivation(t, l.ID, "pc-2")
+	a2.ActivatedAt = t0.Add(time.Minute)
+	released := newActivation(t, l.ID, "pc-3")
+	released.ActivatedAt = t0.Add(2 * time.Minute)
+	released.Status = license.StatusReleased
+	released.ReleasedAt = t0.Add(3 * time.Minute)
+	tests := []struct {
+		name string
+		a    license.Activation
+		held int
+	}{
+		{"an active activation", a1, 1},
+		// The seat rule is the caller's: Insert takes a seat whatever Seats says.
+		{"an active activation past the seats", a2, 2},
+		{"a released activation", released, 2},
 	}
-	as, err := s.Activations(ctx, l.ID)
-	mustNil(t, "Activations", err)
-	if len(as) != 0 {
-		t.Errorf("Activations after a failing Check: got %d, want 0", len(as))
-	}
-	cs, err := s.Codes(ctx, "pc-1", t0)
-	mustNil(t, "Codes", err)
-	if len(cs) != 1 {
-		t.Errorf("Codes after a failing Check: got %d, want 1 (not consumed)", len(cs))
-	}
-
-	// Check sees the license as it is now.
-	_, err = s.UpdateLicense(ctx, l.ID, func(cur *license.License) error {
-		cur.Status = license.StatusSuspended
+	err := s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+		for _, tt := range tests {
+			if err := tx.Insert(tt.a); err != nil {
+				t.Errorf("Insert %s: %v", tt.name, err)
+				return err
+			}
+			if got := tx.License().SeatsHeld; got != tt.held {
+				t.Errorf("SeatsHeld after inserting %s: got %d, want %d", tt.name, got, tt.held)
+			}
+		}
 		return nil
 	})
-	mustNil(t, "UpdateLicense", err)
-	var seen license.License
-	_, _, err = s.Activate(ctx, license.ActivateParams{
-		Activation: newActivation(t, l.ID, "pc-1"),
-		Check:      func(cur license.License) error { seen = cur; return cur.Usable(t0) },
-	})
-	wantErr(t, "Activate a suspended license", err, license.ErrSuspended)
-	if seen.Status != license.StatusSuspended {
-		t.Errorf("status Check saw: got %v, want %v", seen.Status, license.StatusSuspended)
-	}
-
-	// Check runs before the existing activation is returned.
-	_, err = s.UpdateLicense(ctx, l.ID, func(cur *license.License) error {
-		cur.Status = license.StatusActive
-		return nil
-	})
-	mustNil(t, "UpdateLicense", err)
-	mustActivate(t, s, l.ID, "pc-1")
-	_, _, err = s.Activate(ctx, license.ActivateParams{
-		Activation: newActivation(t, l.ID, "pc-1"),
-		Check:      func(license.License) error { return errBoom },
-	})
-	wantErr(t, "Activate an activated computer with a failing Check", err, errBoom)
-}
-
-func testActivateCode(t *testing.T, s license.Store) {
-	ctx := t.Context()
-	l := mustLicense(t, s, 2)
-	ref := license.CodeRef{LicenseID: l.ID, ComputerID: "pc-1"}
-	mustPutCode(t, s, newCode(l.ID, "pc-1", 1))
-	other := newCode(l.ID, "pc-2", 2) // must survive
-	mustPutCode(t, s, other)
-
-	a := newActivation(t, l.ID, "pc-1")
-	got, existing, err := s.Activate(ctx, license.ActivateParams{Activation: a, Code: ref})
-	mustNil(t, "Activate with a code", err)
-	if existing {
-		t.Errorf("Activate with a code: got existing %v, want false", existing)
-	}
-	equal(t, "Activate with a code", got, a)
-	cs, err := s.Codes(ctx, "pc-1", t0)
-	mustNil(t, "Codes", err)
-	if len(cs) != 0 {
-		t.Errorf("Codes after Activate with a code: got %d, want 0 (consumed)", len(cs))
-	}
-	cs, err = s.Codes(ctx, "pc-2", t0)
-	mustNil(t, "Codes", err)
-	equal(t, "Codes of another computer", cs, []license.AuthorizationCode{other})
-
-	_, _, err = s.Activate(ctx, license.ActivateParams{Activation: newActivation(t, l.ID, "pc-1"), Code: ref})
-	wantErr(t, "Activate with a used code", err, license.ErrCodeInvalid)
-	_, _, err = s.Activate(ctx, license.ActivateParams{
-		Activation: newActivation(t, l.ID, "pc-3"),
-		Code:       license.CodeRef{LicenseID: l.ID, ComputerID: "pc-3"},
-	})
-	wantErr(t, "Activate with a missing code", err, license.ErrCodeInvalid)
-	_, err = s.ActivationByComputer(ctx, l.ID, "pc-3")
-	wantErr(t, "ActivationByComputer after a missing code", err, license.ErrNotFound)
-
-	// The existing-activation path consumes the code too.
-	mustPutCode(t, s, newCode(l.ID, "pc-1", 3))
-	got, existing, err = s.Activate(ctx, license.ActivateParams{Activation: newActivation(t, l.ID, "pc-1"), Code: ref})
-	mustNil(t, "Activate an activated computer with a code", err)
-	if !existing || got.AID != a.AID {
-		t.Errorf("Activate an activated computer with a code: got AID %s existing %v, want %s true", got.AID, existing, a.AID)
-	}
-	cs, err = s.Codes(ctx, "pc-1", t0)
-	mustNil(t, "Codes", err)
-	if len(cs) != 0 {
-		t.Errorf("Codes after the existing path: got %d, want 0 (consumed)", len(cs))
-	}
+	mustNil(t, "WithLicense", err)
 	as, err := s.Activations(ctx, l.ID)
 	mustNil(t, "Activations", err)
-	equal(t, "Activations", as, []license.Activation{a})
+	equal(t, "Activations", as, []license.Activation{a1, a2, released})
+	checkSeatsHeld(t, s, l.ID, 2)
 }
 
-func testActivateProperties(t *testing.T, s license.Store) {
-	ctx := t.Context()
-	l := mustLicense(t, s, 2, func(l *license.License) {
-		l.Properties = []license.Property{{Category: "limits", Name: "users", Value: "10", Type: license.PropertyInt, UpdatedAt: t0}}
-	})
-	changes := []license.PropertyChange{
-		{Property: license.Property{Category: "limits", Name: "users", Value: "5"}, Relative: true},
-		{Property: license.Property{Category: "flags", Name: "beta", Value: "true"}},
-	}
-	a := newActivation(t, l.ID, "pc-1")
-	a.ActivatedAt = t0.Add(time.Hour)
-	_, _, err := s.Activate(ctx, license.ActivateParams{Activation: a, Properties: changes})
-	mustNil(t, "Activate with properties", err)
-	want := l
-	want.Properties = slices.Clone(l.Properties)
-	mustNil(t, "ApplyPropertyChanges", license.ApplyPropertyChanges(&want, changes, a.ActivatedAt))
-	got, err := s.License(ctx, l.ID)
-	mustNil(t, "License", err)
-	equal(t, "License after Activate with properties", got, want)
-
-	// Applied on the existing-activation path too, at its ActivatedAt.
-	again := newActivation(t, l.ID, "pc-1")
-	again.ActivatedAt = t0.Add(2 * time.Hour)
-	more := []license.PropertyChange{{Property: license.Property{Category: "limits", Name: "users", Value: "-1"}, Relative: true}}
-	_, existing, err := s.Activate(ctx, license.ActivateParams{Activation: again, Properties: more})
-	mustNil(t, "Activate again with properties", err)
-	if !existing {
-		t.Errorf("Activate again: got existing %v, want true", existing)
-	}
-	mustNil(t, "ApplyPropertyChanges", license.ApplyPropertyChanges(&want, more, again.ActivatedAt))
-	got, err = s.License(ctx, l.ID)
-	mustNil(t, "License", err)
-	equal(t, "License after the existing path", got, want)
-	if v := got.Properties[0].Value; v != "14" {
-		t.Errorf("limits.users: got %v, want 14", v)
-	}
-
-	// A change that cannot apply aborts the activation.
-	mustPutCode(t, s, newCode(l.ID, "pc-2", 1))
-	bad := []license.PropertyChange{{Property: license.Property{Category: "flags", Name: "beta", Value: "1"}, Relative: true}}
-	_, _, err = s.Activate(ctx, license.ActivateParams{
-		Activation: newActivation(t, l.ID, "pc-2"),
-		Code:       license.CodeRef{LicenseID: l.ID, ComputerID: "pc-2"},
-		Properties: bad,
-	})
-	wantErr(t, "Activate with a bad property change", err, license.ErrInvalid)
-	_, err = s.ActivationByComputer(ctx, l.ID, "pc-2")
-	wantErr(t, "ActivationByComputer after a bad property change", err, license.ErrNotFound)
-	cs, err := s.Codes(ctx, "pc-2", t0)
-	mustNil(t, "Codes", err)
-	if len(cs) != 1 {
-		t.Errorf("Codes after a bad property change: got %d, want 1 (not consumed)", len(cs))
-	}
-	got, err = s.License(ctx, l.ID)
-	mustNil(t, "License", err)
-	equal(t, "License after a bad property change", got, want)
-}
-
-func testActivateConflict(t *testing.T, s license.Store) {
+func testInsertConflict(t *testing.T, s license.Store) {
 	ctx := t.Context()
 	l := mustLicense(t, s, 5)
+	other := mustLicense(t, s, 5)
 	a := mustActivate(t, s, l.ID, "pc-1")
+	o := mustActivate(t, s, other.ID, "pc-9")
 	sameAID := newActivation(t, l.ID, "pc-2")
 	sameAID.AID = a.AID
+	otherAID := newActivation(t, l.ID, "pc-2")
+	otherAID.AID = o.AID
 	sameKey := newActivation(t, l.ID, "pc-3")
 	sameKey.ComputerKey = a.ComputerKey
+	otherKey := newActivation(t, l.ID, "pc-3")
+	otherKey.ComputerKey = o.ComputerKey
 	tests := []struct {
 		name string
 		a    license.Activation
 	}{
-		{"taken AID", sameAID},
-		{"taken computer key", sameKey},
+		{"a taken AID", sameAID},
+		{"the AID of another license's activation", otherAID},
+		{"a taken computer key", sameKey},
+		{"the computer key of another license's activation", otherKey},
+		{"a second active activation of the computer", newActivation(t, l.ID, "pc-1")},
 	}
-	for _, tt := range tests {
-		_, _, err := s.Activate(ctx, license.ActivateParams{Activation: tt.a})
-		wantErr(t, "Activate with a "+tt.name, err, license.ErrConflict)
+	want := []license.Activation{a}
+	for i, tt := range tests {
+		// A conflict leaves the transaction usable: what follows commits.
+		next := newActivation(t, l.ID, computer(i))
+		next.ActivatedAt = t0.Add(time.Duration(i+1) * time.Minute)
+		err := s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+			held := tx.License().SeatsHeld
+			wantErr(t, "Insert "+tt.name, tx.Insert(tt.a), license.ErrConflict)
+			if got := tx.License().SeatsHeld; got != held {
+				t.Errorf("SeatsHeld after inserting %s: got %d, want %d", tt.name, got, held)
+			}
+			return tx.Insert(next)
+		})
+		mustNil(t, "WithLicense inserting after "+tt.name, err)
+		want = append(want, next)
 	}
 	as, err := s.Activations(ctx, l.ID)
-	mustNil(t, "Activations", err)
-	equal(t, "Activations after conflicts", as, []license.Activation{a})
+	mustNil(t, "Activations after conflicts", err)
+	equal(t, "Activations after conflicts", as, want)
+	checkSeatsHeld(t, s, l.ID, len(want))
+	checkSeatsHeld(t, s, other.ID, 1)
+}
+
+func testEnd(t *testing.T, s license.Store) {
+	ctx := t.Context()
+	l := mustLicense(t, s, 5)
+	other := mustLicense(t, s, 5)
+	at := t0.Add(time.Hour)
+	released := mustActivate(t, s, l.ID, "pc-1")
+	revoked := mustActivate(t, s, l.ID, "pc-2")
+	active := mustActivate(t, s, l.ID, "pc-3")
+	foreign := mustActivate(t, s, other.ID, "pc-1")
+
+	for _, tt := range []struct {
+		a      *license.Activation
+		status license.Status
+		held   int
+	}{{&released, license.StatusReleased, 2}, {&revoked, license.StatusRevoked, 1}} {
+		got := mustEnd(t, s, *tt.a, tt.status, at)
+		tt.a.Status = tt.status
+		tt.a.ReleasedAt = at
+		equal(t, "End("+string(tt.status)+")", got, *tt.a)
+		got, err := s.Activation(ctx, tt.a.AID)
+		mustNil(t, "Activation", err)
+		equal(t, "Activation after End("+string(tt.status)+")", got, *tt.a)
+		checkSeatsHeld(t, s, l.ID, tt.held)
+	}
+
+	tests := []struct {
+		name   string
+		aid    string
+		status license.Status
+		want   error
+	}{
+		{"release a released activation", released.AID, license.StatusReleased, license.ErrReleased},
+		{"revoke a released activation", released.AID, license.StatusRevoked, license.ErrReleased},
+		{"release a revoked activation", revoked.AID, license.StatusReleased, license.ErrActivationRevoked},
+		{"revoke a revoked activation", revoked.AID, license.StatusRevoked, license.ErrActivationRevoked},
+		{"release a missing activation", newID(t), license.StatusReleased, license.ErrNotFound},
+		{"release another license's activation", foreign.AID, license.StatusReleased, license.ErrNotFound},
+		{"move to active", active.AID, license.StatusActive, license.ErrInvalid},
+		{"move to suspended", active.AID, license.StatusSuspended, license.ErrInvalid},
+	}
+	for _, tt := range tests {
+		err := s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+			_, err := tx.End(tt.aid, tt.status, at.Add(time.Hour))
+			wantErr(t, tt.name, err, tt.want)
+			if got := tx.License().SeatsHeld; got != 1 {
+				t.Errorf("SeatsHeld after trying to %s: got %d, want 1", tt.name, got)
+			}
+			return nil
+		})
+		mustNil(t, "WithLicense", err)
+	}
+	for _, a := range []license.Activation{released, revoked, active, foreign} {
+		got, err := s.Activation(ctx, a.AID)
+		mustNil(t, "Activation", err)
+		equal(t, "Activation after failed changes", got, a)
+	}
+	checkSeatsHeld(t, s, l.ID, 1)
+	checkSeatsHeld(t, s, other.ID, 1)
+}
+
+func testActiveOnRevokedOn(t *testing.T, s license.Store) {
+	ctx := t.Context()
+	l := mustLicense(t, s, 5)
+	other := mustLicense(t, s, 5)
+	at := t0.Add(time.Hour)
+	active := mustActivate(t, s, l.ID, "pc-active")
+	mustEnd(t, s, mustActivate(t, s, l.ID, "pc-revoked"), license.StatusRevoked, at)
+	mustEnd(t, s, mustActivate(t, s, l.ID, "pc-released"), license.StatusReleased, at)
+	// Released, then active again.
+	mustEnd(t, s, mustActivate(t, s, l.ID, "pc-again"), license.StatusReleased, at)
+	again := newActivation(t, l.ID, "pc-again")
+	again.ActivatedAt = at.Add(time.Hour)
+	mustInsert(t, s, again)
+	// Revoked from another license only.
+	mustEnd(t, s, mustActivate(t, s, other.ID, "pc-other"), license.StatusRevoked, at)
+
+	tests := []struct {
+		computerID  string
+		wantActive  *license.Activation
+		wantRevoked bool
+	}{
+		{"pc-active", &active, false},
+		{"pc-revoked", nil, true},
+		{"pc-released", nil, false},
+		{"pc-again", &again, false},
+		{"pc-other", nil, false},
+		{"pc-unknown", nil, false},
+	}
+	err := s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+		for _, tt := range tests {
+			got, ok, err := tx.ActiveOn(tt.computerID)
+			if err != nil {
+				return err
+			}
+			switch {
+			case tt.wantActive == nil && ok:
+				t.Errorf("ActiveOn(%s): got %s, want none", tt.computerID, got.AID)
+			case tt.wantActive != nil && !ok:
+				t.Errorf("ActiveOn(%s): got none, want %s", tt.computerID, tt.wantActive.AID)
+			case ok:
+				equal(t, "ActiveOn("+tt.computerID+")", got, *tt.wantActive)
+			}
+			revoked, err := tx.RevokedOn(tt.computerID)
+			if err != nil {
+				return err
+			}
+			if revoked != tt.wantRevoked {
+				t.Errorf("RevokedOn(%s): got %v, want %v", tt.computerID, revoked, tt.wantRevoked)
+			}
+		}
+		return nil
+	})
+	mustNil(t, "WithLicense", err)
+	checkSeatsHeld(t, s, l.ID, 2)
+}
+
+func testConsumeCode(t *testing.T, s license.Store) {
+	ctx := t.Context()
+	l := mustLicense(t, s, 1)
+	other := mustLicense(t, s, 1)
+	mustPutCode(t, s, newCode(l.ID, "pc-1", 1))
+	keep := []license.AuthorizationCode{newCode(l.ID, "pc-2", 2), newCode(other.ID, "pc-1", 3)}
+	for _, c := range keep {
+		mustPutCode(t, s, c)
+	}
+	tests := []struct {
+		name       string
+		computerID string
+		want       error
+	}{
+		{"a code", "pc-1", nil},
+		{"a consumed code", "pc-1", license.ErrCodeInvalid},
+		{"a missing code", "pc-9", license.ErrCodeInvalid},
+	}
+	err := s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+		for _, tt := range tests {
+			wantErr(t, "ConsumeCode of "+tt.name, tx.ConsumeCode(tt.computerID), tt.want)
+		}
+		return nil
+	})
+	mustNil(t, "WithLicense", err)
+	var got []license.AuthorizationCode
+	for _, computerID := range []string{"pc-1", "pc-2"} {
+		cs, err := s.Codes(ctx, computerID, t0)
+		mustNil(t, "Codes", err)
+		got = append(got, cs...)
+	}
+	sortCodes(got)
+	sortCodes(keep)
+	equal(t, "Codes after ConsumeCode", got, keep)
+}
+
+func testUpdate(t *testing.T, s license.Store) {
+	ctx := t.Context()
+	l := mustLicense(t, s, 2, func(l *license.License) { l.Features = []string{"a"} })
+	mustActivate(t, s, l.ID, "pc-1")
+	l.SeatsHeld = 1
+	want := l
+	want.Status = license.StatusSuspended
+	want.Seats = 7
+	want.Features = []string{"b", "c"}
+	want.Properties = []license.Property{{Category: "limits", Name: "users", Value: "3", Type: license.PropertyInt, UpdatedAt: t0}}
+	want.ExpiresAt = t0.Add(time.Hour)
+	want.Customer = license.Customer{Email: "king@example.com", Phone: "+1 555 0100", Name: "Ada King", Company: "Engines"}
+	otherID, otherProductKey := newID(t), newID(t)
+
+	tests := []struct {
+		name string
+		edit func(u *license.License)
+		want license.License
+	}{
+		{"every changeable field", func(u *license.License) {
+			u.Status, u.Seats, u.Features, u.Properties = want.Status, want.Seats, want.Features, want.Properties
+			u.ExpiresAt, u.Customer = want.ExpiresAt, want.Customer
+			// The identity, the credentials, the creation time and the
+			// seats held cannot change.
+			u.ID = otherID
+			u.Key = newKey(t, license.KeyPermanent)
+			u.ProductKey = otherProductKey
+			u.ProductID = "other"
+			u.CreatedAt = t0.Add(time.Hour)
+			u.SeatsHeld = 99
+		}, want},
+		{"clearing", func(u *license.License) {
+			u.ExpiresAt, u.Features, u.Properties, u.Customer = time.Time{}, nil, nil, license.Customer{}
+		}, func() license.License {
+			w := want
+			w.ExpiresAt, w.Features, w.Properties, w.Customer = time.Time{}, nil, nil, license.Customer{}
+			return w
+		}()},
+	}
+	for _, tt := range tests {
+		err := s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+			u := tx.License()
+			tt.edit(&u)
+			if err := tx.Update(u); err != nil {
+				return err
+			}
+			equal(t, "License() after Update of "+tt.name, tx.License(), tt.want)
+			return nil
+		})
+		mustNil(t, "WithLicense updating "+tt.name, err)
+		lookups := []struct {
+			name string
+			get  func() (license.License, error)
+		}{
+			{"License", func() (license.License, error) { return s.License(ctx, l.ID) }},
+			{"LicenseByKey", func() (license.License, error) { return s.LicenseByKey(ctx, l.Key) }},
+			{"LicenseByProductKey", func() (license.License, error) { return s.LicenseByProductKey(ctx, l.ProductKey) }},
+		}
+		for _, lu := range lookups {
+			got, err := lu.get()
+			mustNil(t, lu.name+" after Update of "+tt.name, err)
+			equal(t, lu.name+" after Update of "+tt.name, got, tt.want)
+		}
+	}
+	_, err := s.License(ctx, otherID)
+	wantErr(t, "License of the ID Update was given", err, license.ErrNotFound)
+	_, err = s.LicenseByProductKey(ctx, otherProductKey)
+	wantErr(t, "LicenseByProductKey of the product key Update was given", err, license.ErrNotFound)
+	checkSeatsHeld(t, s, l.ID, 1)
 }
 
 func testActivationLookups(t *testing.T, s license.Store) {
@@ -596,9 +726,7 @@ func testActivationLookups(t *testing.T, s license.Store) {
 		t.Helper()
 		a := newActivation(t, licenseID, computerID)
 		a.ActivatedAt = at
-		_, _, err := s.Activate(ctx, license.ActivateParams{Activation: a})
-		mustNil(t, "Activate", err)
-		return a
+		return mustInsert(t, s, a)
 	}
 	a1 := act(l1.ID, "pc-1", t0.Add(2*time.Hour))
 	a2 := act(l1.ID, "pc-2", t0.Add(time.Hour))
@@ -622,9 +750,20 @@ func testActivationLookups(t *testing.T, s license.Store) {
 		equal(t, "Activations("+tt.licenseID+")", got, tt.want)
 	}
 
-	got, err := s.ActivationByComputer(ctx, l2.ID, "pc-1")
-	mustNil(t, "ActivationByComputer", err)
-	equal(t, "ActivationByComputer", got, a3)
+	found := []struct {
+		name string
+		get  func() (license.Activation, error)
+		want license.Activation
+	}{
+		{"Activation", func() (license.Activation, error) { return s.Activation(ctx, a1.AID) }, a1},
+		{"ActivationByComputer", func() (license.Activation, error) { return s.ActivationByComputer(ctx, l2.ID, "pc-1") }, a3},
+		{"ActivationByComputerKey", func() (license.Activation, error) { return s.ActivationByComputerKey(ctx, a4.ComputerKey) }, a4},
+	}
+	for _, tt := range found {
+		got, err := tt.get()
+		mustNil(t, tt.name, err)
+		equal(t, tt.name, got, tt.want)
+	}
 
 	missing := []struct {
 		name string
@@ -642,61 +781,16 @@ func testActivationLookups(t *testing.T, s license.Store) {
 		wantErr(t, tt.name+"(missing)", err, license.ErrNotFound)
 	}
 
-	// A released activation: not by computer, still by computer key.
-	released, err := s.SetActivationStatus(ctx, a1.AID, license.StatusReleased, t0.Add(3*time.Hour))
-	mustNil(t, "SetActivationStatus", err)
-	_, err = s.ActivationByComputer(ctx, l1.ID, "pc-1")
+	// A released activation: not by computer, still by AID and computer key.
+	released := mustEnd(t, s, a1, license.StatusReleased, t0.Add(3*time.Hour))
+	_, err := s.ActivationByComputer(ctx, l1.ID, "pc-1")
 	wantErr(t, "ActivationByComputer of a released activation", err, license.ErrNotFound)
-	got, err = s.ActivationByComputerKey(ctx, a1.ComputerKey)
+	got, err := s.ActivationByComputerKey(ctx, a1.ComputerKey)
 	mustNil(t, "ActivationByComputerKey of a released activation", err)
 	equal(t, "ActivationByComputerKey of a released activation", got, released)
-}
-
-func testSetActivationStatus(t *testing.T, s license.Store) {
-	ctx := t.Context()
-	l := mustLicense(t, s, 5)
-	at := t0.Add(time.Hour)
-	released := mustActivate(t, s, l.ID, "pc-1")
-	revoked := mustActivate(t, s, l.ID, "pc-2")
-	active := mustActivate(t, s, l.ID, "pc-3")
-
-	for _, tt := range []struct {
-		a      *license.Activation
-		status license.Status
-	}{{&released, license.StatusReleased}, {&revoked, license.StatusRevoked}} {
-		tt.a.Status = tt.status
-		tt.a.ReleasedAt = at
-		got, err := s.SetActivationStatus(ctx, tt.a.AID, tt.status, at)
-		mustNil(t, "SetActivationStatus("+string(tt.status)+")", err)
-		equal(t, "SetActivationStatus("+string(tt.status)+")", got, *tt.a)
-		got, err = s.Activation(ctx, tt.a.AID)
-		mustNil(t, "Activation", err)
-		equal(t, "Activation after SetActivationStatus("+string(tt.status)+")", got, *tt.a)
-	}
-
-	tests := []struct {
-		name   string
-		aid    string
-		status license.Status
-		want   error
-	}{
-		{"release a released activation", released.AID, license.StatusReleased, license.ErrReleased},
-		{"revoke a released activation", released.AID, license.StatusRevoked, license.ErrReleased},
-		{"release a revoked activation", revoked.AID, license.StatusReleased, license.ErrRevoked},
-		{"revoke a revoked activation", revoked.AID, license.StatusRevoked, license.ErrRevoked},
-		{"release a missing activation", newID(t), license.StatusReleased, license.ErrNotFound},
-		{"move to active", active.AID, license.StatusActive, license.ErrInvalid},
-		{"move to suspended", active.AID, license.StatusSuspended, license.ErrInvalid},
-	}
-	for _, tt := range tests {
-		_, err := s.SetActivationStatus(ctx, tt.aid, tt.status, at.Add(time.Hour))
-		wantErr(t, tt.name, err, tt.want)
-	}
-	for _, a := range []license.Activation{released, revoked, active} {
-		got, err := s.Activation(ctx, a.AID)
-		mustNil(t, "Activation", err)
-		equal(t, "Activation after failed changes", got, a)
-	}
+	got, err = s.Activation(ctx, a1.AID)
+	mustNil(t, "Activation of a released activation", err)
+	equal(t, "Activation of a released activation", got, released)
 }
 
 func testCodes(t *testing.T, s license.Store) {
@@ -905,6 +999,130 @@ func testDeleteExpiredSessions(t *testing.T, s license.Store) {
 	wantErr(t, "TouchSession of a deleted session", err, license.ErrNotFound)
 }
 
+// A bucket step takes or returns a token at a time.
+type bucketStep struct {
+	name   string
+	at     time.Duration // after t0
+	give   bool          // ReturnToken rather than TakeToken
+	wantOK bool          // what TakeToken reports
+}
+
+// runBucket runs steps on bucket b of s.
+func runBucket(t *testing.T, s license.Store, b license.Bucket, steps []bucketStep) {
+	t.Helper()
+	ctx := t.Context()
+	for _, st := range steps {
+		now := t0.Add(st.at)
+		if st.give {
+			mustNil(t, "ReturnToken "+st.name, s.ReturnToken(ctx, b, now))
+			continue
+		}
+		ok, err := s.TakeToken(ctx, b, now)
+		mustNil(t, "TakeToken "+st.name, err)
+		if ok != st.wantOK {
+			t.Errorf("TakeToken %s: got %v, want %v", st.name, ok, st.wantOK)
+		}
+	}
+}
+
+// newBucket returns a bucket with a fresh key.
+func newBucket(t *testing.T, burst int, window time.Duration) license.Bucket {
+	return license.Bucket{Key: "storetest:" + newID(t), Burst: burst, Window: window}
+}
+
+func testTakeToken(t *testing.T, s license.Store) {
+	// Three tokens, one more every minute.
+	b := newBucket(t, 3, 3*time.Minute)
+	other := newBucket(t, 3, 3*time.Minute)
+	runBucket(t, s, b, []bucketStep{
+		{name: "first", wantOK: true},
+		{name: "second", wantOK: true},
+		{name: "third", wantOK: true},
+		{name: "from an empty bucket", wantOK: false},
+		{name: "before a token refilled", at: 59 * time.Second, wantOK: false},
+		{name: "earlier than the last take", at: -time.Hour, wantOK: false},
+		{name: "once a token refilled", at: time.Minute, wantOK: true},
+		{name: "right after", at: time.Minute, wantOK: false},
+		{name: "half a token later", at: 90 * time.Second, wantOK: false},
+		{name: "a token later", at: 2 * time.Minute, wantOK: true},
+		{name: "long after", at: 24 * time.Hour, wantOK: true},
+		{name: "long after, second", at: 24 * time.Hour, wantOK: true},
+		{name: "long after, third", at: 24 * time.Hour, wantOK: true},
+		{name: "long after, never above the burst", at: 24 * time.Hour, wantOK: false},
+	})
+	// Buckets are apart.
+	runBucket(t, s, other, []bucketStep{
+		{name: "another bucket", wantOK: true},
+	})
+	// A burst of one.
+	runBucket(t, s, newBucket(t, 1, time.Hour), []bucketStep{
+		{name: "burst of one", wantOK: true},
+		{name: "burst of one, again", wantOK: false},
+		{name: "burst of one, an hour later", at: time.Hour, wantOK: true},
+	})
+}
+
+func testReturnToken(t *testing.T, s license.Store) {
+	b := newBucket(t, 2, time.Hour)
+	runBucket(t, s, b, []bucketStep{
+		{name: "first", wantOK: true},
+		{name: "second", wantOK: true},
+		{name: "from an empty bucket", wantOK: false},
+		{name: "a token", give: true},
+		{name: "the returned token", wantOK: true},
+		{name: "empty again", wantOK: false},
+		{name: "a token", give: true},
+		{name: "a second token", give: true},
+		{name: "a third token, above the burst", give: true},
+		{name: "back to full: first", wantOK: true},
+		{name: "back to full: second", wantOK: true},
+		{name: "never above the burst", wantOK: false},
+	})
+	// Returning to a bucket not stored does nothing: it starts full.
+	fresh := newBucket(t, 2, time.Hour)
+	runBucket(t, s, fresh, []bucketStep{
+		{name: "to a bucket not stored", give: true},
+		{name: "fresh: first", wantOK: true},
+		{name: "fresh: second", wantOK: true},
+		{name: "fresh: third", wantOK: false},
+	})
+}
+
+func testDeleteFullBuckets(t *testing.T, s license.Store) {
+	ctx := t.Context()
+	// Two tokens each, one more every minute.
+	half := newBucket(t, 2, 2*time.Minute)  // full again a minute after t0
+	empty := newBucket(t, 2, 2*time.Minute) // full again two minutes after t0
+	given := newBucket(t, 2, 2*time.Minute) // full again at t0
+	runBucket(t, s, half, []bucketStep{{name: "half", wantOK: true}})
+	runBucket(t, s, empty, []bucketStep{{name: "empty", wantOK: true}, {name: "empty", wantOK: true}})
+	runBucket(t, s, given, []bucketStep{{name: "given", wantOK: true}, {name: "given back", give: true}})
+	tests := []struct {
+		at   time.Duration
+		want int
+	}{
+		{0, 1},
+		{59 * time.Second, 0},
+		{time.Minute, 1},
+		{time.Minute, 0},
+		{2 * time.Minute, 1},
+		{time.Hour, 0},
+	}
+	for _, tt := range tests {
+		n, err := s.DeleteFullBuckets(ctx, t0.Add(tt.at))
+		mustNil(t, "DeleteFullBuckets", err)
+		if n != tt.want {
+			t.Errorf("DeleteFullBuckets at t0+%v: got %d, want %d", tt.at, n, tt.want)
+		}
+	}
+	// A deleted bucket was full: it starts full again.
+	runBucket(t, s, empty, []bucketStep{
+		{name: "deleted: first", at: time.Hour, wantOK: true},
+		{name: "deleted: second", at: time.Hour, wantOK: true},
+		{name: "deleted: third", at: time.Hour, wantOK: false},
+	})
+}
+
 func testTimes(t *testing.T, s license.Store) {
 	ctx := t.Context()
 	zone := time.FixedZone("UTC+2", 2*60*60)
@@ -938,13 +1156,37 @@ func testTimes(t *testing.T, s license.Store) {
 
 	a := newActivation(t, l.ID, "pc-1")
 	a.ActivatedAt = in
-	ga, _, err := s.Activate(ctx, license.ActivateParams{Activation: a})
-	mustNil(t, "Activate", err)
-	check("Activate: ActivatedAt", ga.ActivatedAt, want)
-	ga, err = s.SetActivationStatus(ctx, a.AID, license.StatusReleased, in)
-	mustNil(t, "SetActivationStatus", err)
-	check("SetActivationStatus: ReleasedAt", ga.ReleasedAt, want)
-	ga, err = s.Activation(ctx, a.AID)
+	err = s.WithLicense(ctx, l.ID, func(tx license.LicenseTx) error {
+		u := tx.License()
+		u.ExpiresAt = in.Add(2 * time.Hour)
+		u.Properties = []license.Property{{Category: "c", Name: "n", Value: "w", Type: license.PropertyString, ExpiresAt: in, UpdatedAt: in}}
+		if err := tx.Update(u); err != nil {
+			return err
+		}
+		gl := tx.License()
+		check("License().ExpiresAt after Update", gl.ExpiresAt, want.Add(2*time.Hour))
+		check("License() property UpdatedAt after Update", gl.Properties[0].UpdatedAt, want)
+		if err := tx.Insert(a); err != nil {
+			return err
+		}
+		ga, _, err := tx.ActiveOn("pc-1")
+		if err != nil {
+			return err
+		}
+		check("ActiveOn: ActivatedAt", ga.ActivatedAt, want)
+		ga, err = tx.End(a.AID, license.StatusReleased, in)
+		if err != nil {
+			return err
+		}
+		check("End: ActivatedAt", ga.ActivatedAt, want)
+		check("End: ReleasedAt", ga.ReleasedAt, want)
+		return nil
+	})
+	mustNil(t, "WithLicense", err)
+	gl, err = s.License(ctx, l.ID)
+	mustNil(t, "License", err)
+	check("License.ExpiresAt after Update", gl.ExpiresAt, want.Add(2*time.Hour))
+	ga, err := s.Activation(ctx, a.AID)
 	mustNil(t, "Activation", err)
 	check("Activation.ActivatedAt", ga.ActivatedAt, want)
 	check("Activation.ReleasedAt", ga.ReleasedAt, want)
@@ -972,6 +1214,20 @@ func testTimes(t *testing.T, s license.Store) {
 	mustNil(t, "TouchSession", err)
 	check("Session.CreatedAt", gs.CreatedAt, want)
 	check("Session.ExpiresAt", gs.ExpiresAt, want.Add(time.Hour))
+
+	// A bucket at a time with nanoseconds and a zone: a token refills a
+	// minute later, to the microsecond.
+	b := newBucket(t, 1, time.Minute)
+	for _, st := range []struct {
+		at   time.Time
+		want bool
+	}{{in, true}, {in.Add(time.Minute - time.Microsecond), false}, {in.Add(time.Minute), true}} {
+		ok, err := s.TakeToken(ctx, b, st.at)
+		mustNil(t, "TakeToken", err)
+		if ok != st.want {
+			t.Errorf("TakeToken at %v: got %v, want %v", st.at, ok, st.want)
+		}
+	}
 }
 
 func testCopies(t *testing.T, s license.Store) {
@@ -1006,50 +1262,48 @@ func testCopies(t *testing.T, s license.Store) {
 	got, err = s.LicenseByKey(ctx, want.Key)
 	mustNil(t, "LicenseByKey", err)
 	got.Features[0] = "changed"
+	got, err = s.LicenseByProductKey(ctx, want.ProductKey)
+	mustNil(t, "LicenseByProductKey", err)
+	got.Features[0] = "changed"
 	checkLicense("License after changing listed licenses")
 
-	_, err = s.UpdateLicense(ctx, want.ID, func(cur *license.License) error {
-		cur.Features[0] = "changed"
-		cur.Properties[0].Value = "changed"
-		return errBoom
-	})
-	wantErr(t, "UpdateLicense", err, errBoom)
-	checkLicense("License after a failed UpdateLicense that changed its slices")
-	got, err = s.UpdateLicense(ctx, want.ID, func(*license.License) error { return nil })
-	mustNil(t, "UpdateLicense", err)
-	got.Features[0] = "changed"
-	checkLicense("License after changing an updated license")
-
+	// What fn does to the licenses a LicenseTx gives and takes stays its
+	// own.
 	a := newActivation(t, want.ID, "pc-1")
 	a.Attributes = []license.Attribute{{Name: "n", Value: "v"}}
 	wantA := a
 	wantA.Attributes = slices.Clone(a.Attributes)
-	ga, _, err := s.Activate(ctx, license.ActivateParams{
-		Activation: a,
-		Check: func(cur license.License) error {
-			cur.Features[0] = "changed"
-			cur.Properties[0].Value = "changed"
-			return nil
-		},
+	updated := cloneLicense(want)
+	updated.Features = []string{"x", "y"}
+	updated.Properties = []license.Property{{Category: "c", Name: "m", Value: "w", Type: license.PropertyString, UpdatedAt: t0}}
+	err = s.WithLicense(ctx, want.ID, func(tx license.LicenseTx) error {
+		cur := tx.License()
+		cur.Features[0] = "changed"
+		cur.Properties[0].Value = "changed"
+		equal(t, "License() after changing a returned license", tx.License(), want)
+		if err := tx.Insert(a); err != nil {
+			return err
+		}
+		a.Attributes[0].Value = "changed"
+		got, _, err := tx.ActiveOn("pc-1")
+		if err != nil {
+			return err
+		}
+		equal(t, "ActiveOn after changing the inserted activation", got, withAttributes(wantA))
+		got.Attributes[0].Value = "changed"
+		u := cloneLicense(updated)
+		if err := tx.Update(u); err != nil {
+			return err
+		}
+		u.Features[0] = "changed"
+		u.Properties[0].Value = "changed"
+		equal(t, "License() after changing the updated license", tx.License(), withHeld(updated, 1))
+		return nil
 	})
-	mustNil(t, "Activate", err)
-	checkLicense("License after a Check that changed its slices")
-	change := []license.PropertyChange{{Property: license.Property{Category: "c", Name: "m", Value: "w", Type: license.PropertyString}}}
-	_, _, err = s.Activate(ctx, license.ActivateParams{
-		Activation: newActivation(t, want.ID, "pc-1"),
-		Check: func(cur license.License) error {
-			cur.Features[0] = "changed"
-			cur.Properties[0].Value = "changed"
-			return nil
-		},
-		Properties: change,
-	})
-	mustNil(t, "Activate with properties", err)
-	mustNil(t, "ApplyPropertyChanges", license.ApplyPropertyChanges(&want, change, t0))
-	checkLicense("License after properties and a Check that changed its slices")
-	a.Attributes[0].Value = "changed"
-	ga.Attributes[0].Value = "changed"
-	ga, err = s.Activation(ctx, a.AID)
+	mustNil(t, "WithLicense", err)
+	want = withHeld(updated, 1)
+	checkLicense("License after changing the licenses of a LicenseTx")
+	ga, err := s.Activation(ctx, a.AID)
 	mustNil(t, "Activation", err)
 	equal(t, "Activation after changing attributes", ga, wantA)
 	ga.Attributes[0].Value = "changed"
@@ -1094,6 +1348,12 @@ func testCopies(t *testing.T, s license.Store) {
 	gs.IDHash[0] = 0xff
 	_, err = s.TouchSession(ctx, sessionHash(1), t0, time.Hour)
 	mustNil(t, "TouchSession after changing a returned hash", err)
+}
+
+// withAttributes returns a with a copy of its attributes.
+func withAttributes(a license.Activation) license.Activation {
+	a.Attributes = slices.Clone(a.Attributes)
+	return a
 }
 
 // cloneLicense returns a copy of l that shares no slice with it.
