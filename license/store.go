@@ -119,8 +119,9 @@ type LicenseTx interface {
 	Insert(a Activation) error
 	// End moves an active activation of the license to released or revoked
 	// at the given time, freeing its seat, and returns it. ErrNotFound if the
-	// license has no such activation; ErrReleased or ErrRevoked if it is no
-	// longer active; an error matching ErrInvalid for another status.
+	// license has no such activation; ErrReleased or ErrActivationRevoked if
+	// it is no longer active; an error matching ErrInvalid for another
+	// status.
 	End(aid string, status Status, at time.Time) (Activation, error)
 	// ConsumeCode deletes the authorization code of the license and the
 	// computer; ErrCodeInvalid if there is none.

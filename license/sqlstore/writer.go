@@ -155,8 +155,8 @@ func (w *writer) lead() {
 	defer func() {
 		if !finished {
 			// A function of the batch called runtime.Goexit (t.FailNow in a
-			// test): the transaction is rolled back when its connection is
-			// returned, and no one of the batch is acknowledged.
+			// test): run has rolled the transaction back, and no call of
+			// the batch is acknowledged.
 			for _, c := range calls {
 				c.err = errAborted
 				c.wake <- false
