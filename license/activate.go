@@ -120,7 +120,8 @@ func (s *Service) activate(ctx context.Context, req ActivationRequest, x activat
 // newActivation makes the record of a new activation, with a fresh AID and
 // computer key, and validates it.
 func (s *Service) newActivation(l License, req ActivationRequest) (Activation, error) {
-	aid, err := NewUUID()
+	now := s.now()
+	aid, err := NewTimeUUID(now)
 	if err != nil {
 		return Activation{}, err
 	}
@@ -134,7 +135,7 @@ func (s *Service) newActivation(l License, req ActivationRequest) (Activation, e
 	}
 	a := Activation{
 		AID: aid, LicenseID: l.ID, ComputerID: req.ComputerID, ComputerName: req.ComputerName,
-		ComputerKey: ck, Status: StatusActive, ActivatedAt: s.now(),
+		ComputerKey: ck, Status: StatusActive, ActivatedAt: now,
 		Attributes: req.Attributes, Comments: req.Comments,
 	}
 	return a, a.Validate()

@@ -3,6 +3,7 @@ package license
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewKeyParsesBack(t *testing.T) {
@@ -225,5 +226,31 @@ func TestActivationCommentsRejectControlCharacters(t *testing.T) {
 		if err := a.Validate(); (err == nil) != tt.ok {
 			t.Errorf("Validate with comments %q = %v, want ok=%v", tt.comments, err, tt.ok)
 		}
+	}
+}
+
+func TestNewTimeUUID(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)
+	prev := ""
+	seen := map[string]bool{}
+	for i := range 1000 {
+		u, err := NewTimeUUID(t0.Add(time.Duration(i) * time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !IsUUID(u) || u[14] != '7' || !strings.ContainsRune("89ab", rune(u[19])) {
+			t.Fatalf("%q is not a lower-case version 7 UUID", u)
+		}
+		if u <= prev || seen[u] {
+			t.Fatalf("%q made after %q does not sort after it", u, prev)
+		}
+		prev, seen[u] = u, true
+	}
+	// The same millisecond still gives distinct, unguessable IDs.
+	a, _ := NewTimeUUID(t0)
+	b, _ := NewTimeUUID(t0)
+	if a == b || a[:13] != b[:13] {
+		t.Fatalf("same millisecond: %q and %q; want the same time prefix and distinct IDs", a, b)
 	}
 }

@@ -56,13 +56,23 @@ func (d Dialect) rebind(q string) string {
 // SQLiteDSN returns the modernc.org/sqlite data source name of the database
 // file at path: write-ahead logging (readers never wait for the writer), a
 // busy timeout of 5 seconds (a writer waits for another instead of failing
-// with SQLITE_BUSY), foreign keys enforced, and immediate transactions
-// (_txlock=immediate), so that a transaction takes the write lock at BEGIN
-// and never fails upgrading a read lock. [Store] relies on the last: open
-// SQLite databases with this DSN or one with the same settings.
+// with SQLITE_BUSY), foreign keys enforced, a checkpoint of the log every
+// 8,000 pages (32 MiB) rather than SQLite's 1,000, and immediate
+// transactions (_txlock=immediate), so that a transaction takes the write
+// lock at BEGIN and never fails upgrading a read lock. [Store] relies on
+// the last: open SQLite databases with this DSN or one with the same
+// settings.
+//
+// The checkpoint interval matters as tables grow: an activation writes
+// entries of indexes whose keys are random (the computer key), which land
+// on pages all over the index, and a checkpoint copies every page changed
+// since the last one into the database file. Checkpointing eight times less
+// often copies a page that changed many times once, which kept activations
+// at 20,000 seats held as fast as on an empty database in this package's
+// benchmarks, where with 1,000 pages they lost 10 to 15 %.
 func SQLiteDSN(path string) string {
 	// A URI filename, so that query parameters cannot be taken for part of
 	// the path; SQLite decodes %XX escapes in it.
 	path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	return "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_txlock=immediate"
+	return "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
 }

@@ -138,5 +138,5 @@ func ExampleStore_WithLicense() {
 func ExampleSQLiteDSN() {
 	fmt.Println(sqlstore.SQLiteDSN("licgate-data/licgate.db"))
 	// Output:
-	// file:licgate-data/licgate.db?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_txlock=immediate
+	// file:licgate-data/licgate.db?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate
 }
