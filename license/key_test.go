@@ -1,6 +1,7 @@
 package license
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -253,4 +254,28 @@ func TestNewTimeUUID(t *testing.T) {
 	if a == b || a[:13] != b[:13] {
 		t.Fatalf("same millisecond: %q and %q; want the same time prefix and distinct IDs", a, b)
 	}
+}
+
+// FuzzParseProductKey: a product key parses to a lower-case UUID or not at
+// all, parsing is idempotent, and case and surrounding spaces do not matter.
+func FuzzParseProductKey(f *testing.F) {
+	f.Add("cb07a3b8-3797-4bee-b94e-08f0fb4778ca")
+	f.Add("  CB07A3B8-3797-4BEE-B94E-08F0FB4778CA\t")
+	f.Add("cb07a3b837974beeb94e08f0fb4778ca")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		pk, err := ParseProductKey(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("ParseProductKey(%q): %v, want ErrInvalid", s, err)
+			}
+			return
+		}
+		if !IsUUID(pk) {
+			t.Fatalf("ParseProductKey(%q) = %q, not a lower-case UUID", s, pk)
+		}
+		if again, err := ParseProductKey(strings.ToUpper(" " + pk + " ")); err != nil || again != pk {
+			t.Fatalf("ParseProductKey(upper %q) = %q, %v; want %q", pk, again, err, pk)
+		}
+	})
 }
