@@ -66,11 +66,5 @@ func (s *Store) ReturnToken(ctx context.Context, b license.Bucket, now time.Time
 // DeleteFullBuckets removes buckets that have refilled completely by now
 // and returns how many it removed.
 func (s *Store) DeleteFullBuckets(ctx context.Context, now time.Time) (int, error) {
-	var n int
-	err := s.write(ctx, func(c *conn) error {
-		var err error
-		n, err = c.execCount(s.q.deleteFullBuckets, micro(now))
-		return wrap("delete full buckets", err)
-	})
-	return n, err
+	return s.deleteCount(ctx, "delete full buckets", s.q.deleteFullBuckets, now)
 }

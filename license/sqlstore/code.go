@@ -86,13 +86,7 @@ func (s *Store) SpendCodeAttempt(ctx context.Context, licenseID, computerID stri
 // DeleteExpiredCodes removes codes that expire at or before now and returns
 // how many it removed.
 func (s *Store) DeleteExpiredCodes(ctx context.Context, now time.Time) (int, error) {
-	var n int
-	err := s.write(ctx, func(c *conn) error {
-		var err error
-		n, err = c.execCount(s.q.deleteExpiredCodes, micro(now))
-		return wrap("delete expired codes", err)
-	})
-	return n, err
+	return s.deleteCount(ctx, "delete expired codes", s.q.deleteExpiredCodes, now)
 }
 
 // CreateSession stores a new session; ErrConflict if its hash is taken.
@@ -142,11 +136,5 @@ func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
 // DeleteExpiredSessions removes sessions that expire at or before now and
 // returns how many it removed.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	var n int
-	err := s.write(ctx, func(c *conn) error {
-		var err error
-		n, err = c.execCount(s.q.deleteExpiredSessions, micro(now))
-		return wrap("delete expired sessions", err)
-	})
-	return n, err
+	return s.deleteCount(ctx, "delete expired sessions", s.q.deleteExpiredSessions, now)
 }

@@ -183,6 +183,18 @@ func (s *Store) write(ctx context.Context, fn func(c *conn) error) error {
 	return fn(&conn{ctx: ctx, s: s})
 }
 
+// deleteCount runs a DELETE of the rows that expire by now as a write and
+// returns how many rows it removed.
+func (s *Store) deleteCount(ctx context.Context, op, query string, now time.Time) (int, error) {
+	var n int
+	err := s.write(ctx, func(c *conn) error {
+		var err error
+		n, err = c.execCount(query, micro(now))
+		return wrap(op, err)
+	})
+	return n, err
+}
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
