@@ -500,3 +500,36 @@ func TestReleaseCredentialsThrottled(t *testing.T) {
 		t.Fatalf("right password after the limit: %+v", r)
 	}
 }
+
+// TestRevokedLicenseIsNotRevokedActivation: a revoked activation and a
+// revoked license are told apart in the answer, and the answer counts the
+// seats held from the license record.
+func TestRevokedLicenseIsNotRevokedActivation(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	key := url.QueryEscape(f.lic.Key)
+	a := f.call(t, "ValidateLicenseHttp", "is_avkey="+key+"&is_pcid=A")
+	if b := f.call(t, "ValidateLicenseHttp", "is_avkey="+key+"&is_pcid=B"); b.Error != "" || b.Available != 0 {
+		t.Fatalf("second seat: error %q, available %d; want none left", b.Error, b.Available)
+	}
+	as, _ := f.svc.Activations(ctx, f.lic.ID)
+	for _, x := range as {
+		if x.ComputerID == "A" {
+			f.svc.RevokeActivation(ctx, x.AID)
+		}
+	}
+	r := f.call(t, "ValidateLicenseHttp", "is_avkey="+key+"&is_pcid=A&is_pckey="+url.QueryEscape(a.ComputerKey))
+	if r.Error != "The activation of this computer has been revoked by the vendor." || *r.Status != qlm.StatusRevoked {
+		t.Fatalf("revoked activation: %q, status %v", r.Error, *r.Status)
+	}
+	f.svc.SetLicenseStatus(ctx, f.lic.ID, license.StatusRevoked)
+	r = f.call(t, "ValidateLicenseHttp", "is_avkey="+key+"&is_pcid=B")
+	if r.Error != "The license has been revoked." || *r.Status != qlm.StatusRevoked {
+		t.Fatalf("revoked license: %q, status %v", r.Error, *r.Status)
+	}
+	r = f.call(t, "ValidateLicenseHttp", "is_avkey="+key+"&is_pcid=has%20space")
+	if strings.Contains(r.Error, "license:") || !strings.HasPrefix(r.Error, "Invalid argument: ") {
+		t.Fatalf("invalid argument answered %q, want a sentence without a package prefix", r.Error)
+	}
+}
