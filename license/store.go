@@ -88,7 +88,8 @@ type Store interface {
 	// TakeToken atomically takes one token from the bucket b at now and
 	// reports whether there was one. A bucket not yet stored starts full
 	// (b.Burst tokens) and refills at b.Burst tokens per b.Window, never
-	// above b.Burst. Every store sharing the database shares the bucket.
+	// above b.Burst; a now earlier than the bucket's last change adds
+	// nothing. Every store sharing the database shares the bucket.
 	TakeToken(ctx context.Context, b Bucket, now time.Time) (bool, error)
 	// ReturnToken gives one token back to the bucket b, never above
 	// b.Burst; returning to a bucket not stored does nothing.
@@ -114,8 +115,9 @@ type LicenseTx interface {
 	RevokedOn(computerID string) (bool, error)
 	// Insert stores a new activation of the license. An active one takes a
 	// seat: SeatsHeld grows by one, whatever Seats says (the seat rule is
-	// the caller's). ErrConflict if its AID or computer key is taken, or the
-	// computer already holds an active activation of the license.
+	// the caller's); one of another status takes none. ErrConflict if its
+	// AID or computer key is taken, or the computer already holds an active
+	// activation of the license; the transaction stays usable after it.
 	Insert(a Activation) error
 	// End moves an active activation of the license to released or revoked
 	// at the given time, freeing its seat, and returns it. ErrNotFound if the
