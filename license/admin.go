@@ -2,22 +2,92 @@ package license
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"math/big"
+	"strconv"
 	"time"
 )
 
 // The vendor's use cases: products, licenses and the lists an
 // administrator reads.
 
-// CreateProduct validates and stores a new product.
+// CreateProduct validates and stores a new product. A product given
+// without an RSA key gets a new one ([WithRSAKeyGenerator]); one given
+// with a key keeps it, as a vendor moving from QLM keeps the key its
+// shipped programs hold. An empty signature algorithm becomes
+// [SignatureRSASHA1].
 func (s *Service) CreateProduct(ctx context.Context, p Product) (Product, error) {
 	p.CreatedAt = s.now()
+	if p.SignatureAlgorithm == "" {
+		p.SignatureAlgorithm = SignatureRSASHA1
+	}
 	if err := p.Validate(); err != nil {
 		return Product{}, err
+	}
+	if p.RSAKey == nil {
+		k, err := s.newRSAKey()
+		if err != nil {
+			return Product{}, err
+		}
+		p.RSAKey = k
 	}
 	if err := s.store.CreateProduct(ctx, p); err != nil {
 		return Product{}, err
 	}
 	return p, nil
+}
+
+// newRSAKey makes a product key and checks it.
+func (s *Service) newRSAKey() (*rsa.PrivateKey, error) {
+	k, err := s.cfg.newRSAKey()
+	if err != nil {
+		return nil, err
+	}
+	if err := (Product{ID: "x", Name: "x", RSAKey: k}).Validate(); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// SetProductSigning changes how a product signs its answers: key, if not
+// nil, replaces its RSA key (at least [MinRSABits]); alg, if not empty,
+// its algorithm. Programs that hold the old public key stop trusting
+// answers signed with a new one.
+func (s *Service) SetProductSigning(ctx context.Context, productID string, key *rsa.PrivateKey, alg SignatureAlgorithm) (Product, error) {
+	return s.store.UpdateProduct(ctx, productID, func(p *Product) error {
+		if key != nil {
+			p.RSAKey = key
+		}
+		if alg != "" {
+			p.SignatureAlgorithm = alg
+		}
+		return p.Validate()
+	})
+}
+
+// ProductSigningKey returns the product with its RSA key, giving a product
+// that has none (one created before products had keys) a new one first.
+// Replicas that do this at once agree on one key: the first stored wins.
+func (s *Service) ProductSigningKey(ctx context.Context, productID string) (Product, error) {
+	p, err := s.store.Product(ctx, productID)
+	if err != nil || p.RSAKey != nil {
+		return p, err
+	}
+	k, err := s.newRSAKey()
+	if err != nil {
+		return Product{}, err
+	}
+	return s.store.UpdateProduct(ctx, productID, func(p *Product) error {
+		if p.RSAKey == nil {
+			p.RSAKey = k
+		}
+		if p.SignatureAlgorithm == "" {
+			p.SignatureAlgorithm = SignatureRSASHA1
+		}
+		return nil
+	})
 }
 
 // Product returns a product by ID; an error matching [ErrNotFound] if
@@ -65,6 +135,10 @@ func (s *Service) CreateLicense(ctx context.Context, n NewLicense) (License, err
 	if err != nil {
 		return License{}, err
 	}
+	number, err := newLicenseNumber()
+	if err != nil {
+		return License{}, err
+	}
 	if n.Email != "" {
 		if n.Email, err = NormalizeEmail(n.Email); err != nil {
 			return License{}, err
@@ -72,7 +146,7 @@ func (s *Service) CreateLicense(ctx context.Context, n NewLicense) (License, err
 	}
 	now := s.now()
 	l := License{
-		ID: id, Key: key, ProductKey: pk, ProductID: n.ProductID, Customer: n.Customer, Seats: n.Seats,
+		ID: id, Key: key, ProductKey: pk, Number: number, ProductID: n.ProductID, Customer: n.Customer, Seats: n.Seats,
 		ExpiresAt: n.ExpiresAt.UTC(), Features: n.Features, Properties: n.Properties,
 		Status: StatusActive, CreatedAt: now,
 	}
@@ -84,10 +158,39 @@ func (s *Service) CreateLicense(ctx context.Context, n NewLicense) (License, err
 	if err := l.Validate(); err != nil {
 		return License{}, err
 	}
-	if err := s.store.CreateLicense(ctx, l); err != nil {
-		return License{}, err
+	// A number is drawn from a space of a trillion: should it be taken,
+	// draw another.
+	for try := 0; ; try++ {
+		err := s.store.CreateLicense(ctx, l)
+		if err == nil {
+			return l, nil
+		}
+		if !errors.Is(err, ErrConflict) || try == 3 {
+			return License{}, err
+		}
+		if l.Number, err = newLicenseNumber(); err != nil {
+			return License{}, err
+		}
 	}
-	return l, nil
+}
+
+// newLicenseNumber draws a license number uniformly from 1 to
+// MaxLicenseNumber.
+func newLicenseNumber() (int64, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(MaxLicenseNumber))
+	if err != nil {
+		return 0, err
+	}
+	return n.Int64() + 1, nil
+}
+
+// LicenseByNumber returns the license with the number; an error matching
+// [ErrNotFound] if there is none.
+func (s *Service) LicenseByNumber(ctx context.Context, n int64) (License, error) {
+	if n < 1 || n > MaxLicenseNumber {
+		return License{}, NotFound("license number", strconv.FormatInt(n, 10))
+	}
+	return s.store.LicenseByNumber(ctx, n)
 }
 
 // License returns a license by ID; an error matching [ErrNotFound] naming

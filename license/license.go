@@ -1,6 +1,7 @@
 package license
 
 import (
+	"crypto/rsa"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -24,16 +25,37 @@ const (
 	MaxAttributeValue = 32768 // characters in an EMS attribute value (a C2V)
 	MaxComments       = 510   // EMS comments, as Activation.xsd says
 	MaxSeats          = 1_000_000
+	MaxLicenseNumber  = 999_999_999_999 // 12 digits: exact in every client's numbers
 )
 
 // Product is a piece of software that licenses are sold for.
 type Product struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Major     int       `json:"major"`
-	Minor     int       `json:"minor"`
-	CreatedAt time.Time `json:"createdAt"`
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Major int    `json:"major"`
+	Minor int    `json:"minor"`
+	// RSAKey signs the product's QLM answers, which its programs verify
+	// with the public part. A secret: it is never printed or sent. Nil for
+	// a product created before products had keys, until it first signs
+	// (see [Service.ProductSigningKey]).
+	RSAKey *rsa.PrivateKey `json:"-"`
+	// SignatureAlgorithm is the algorithm of those signatures; empty reads
+	// as [SignatureRSASHA1].
+	SignatureAlgorithm SignatureAlgorithm `json:"signatureAlgorithm,omitempty"`
+	CreatedAt          time.Time          `json:"createdAt"`
 }
+
+// SignatureAlgorithm names how a product's answers are signed.
+type SignatureAlgorithm string
+
+// Signature algorithms, as QLM's signatureAlgorithm setting knows them.
+const (
+	SignatureRSASHA1   SignatureAlgorithm = "rsa-sha1"   // QLM's default
+	SignatureRSASHA256 SignatureAlgorithm = "rsa-sha256" // by product setting
+)
+
+// MinRSABits is the smallest RSA key a product may sign with.
+const MinRSABits = 2048
 
 // Validate reports whether p can be stored.
 func (p Product) Validate() error {
@@ -45,6 +67,19 @@ func (p Product) Validate() error {
 	}
 	if p.Major < 0 || p.Minor < 0 || p.Major > 1_000_000 || p.Minor > 1_000_000 {
 		return invalidf("the product version %d.%d is out of range", p.Major, p.Minor)
+	}
+	switch p.SignatureAlgorithm {
+	case "", SignatureRSASHA1, SignatureRSASHA256:
+	default:
+		return invalidf("the signature algorithm %q is neither %s nor %s", p.SignatureAlgorithm, SignatureRSASHA1, SignatureRSASHA256)
+	}
+	if p.RSAKey != nil {
+		if p.RSAKey.N.BitLen() < MinRSABits {
+			return invalidf("the product's RSA key has %d bits, fewer than %d", p.RSAKey.N.BitLen(), MinRSABits)
+		}
+		if err := p.RSAKey.Validate(); err != nil {
+			return invalidf("the product's RSA key is not valid: %v", err)
+		}
 	}
 	return nil
 }
@@ -75,7 +110,11 @@ type License struct {
 	// ProductKey is the EMS product key, a credential of its own: random,
 	// unrelated to ID (see [NewProductKey]).
 	ProductKey string `json:"productKey"`
-	ProductID  string `json:"productId"`
+	// Number is a random positive number of at most [MaxLicenseNumber],
+	// unique in the store: an identifier, for protocols that name records
+	// by number (EMS's customerId). It grants nothing.
+	Number    int64  `json:"number"`
+	ProductID string `json:"productId"`
 	Customer
 	Seats int `json:"seats"`
 	// SeatsHeld is how many activations hold a seat now. The store keeps it
@@ -108,6 +147,9 @@ func (l License) Validate() error {
 	}
 	if !IsUUID(l.ProductKey) {
 		return invalidf("product key %q is not a lower-case UUID", l.ProductKey)
+	}
+	if l.Number < 1 || l.Number > MaxLicenseNumber {
+		return invalidf("the license number %d is out of range 1..%d", l.Number, int64(MaxLicenseNumber))
 	}
 	if err := checkID("product ID", l.ProductID); err != nil {
 		return err

@@ -1,6 +1,8 @@
 package license
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"log/slog"
 	"time"
@@ -36,6 +38,7 @@ type config struct {
 	maxDeliveries int
 	now           func() time.Time
 	logger        *slog.Logger
+	newRSAKey     func() (*rsa.PrivateKey, error)
 }
 
 func defaultConfig() config {
@@ -50,6 +53,7 @@ func defaultConfig() config {
 		rateWindow:    10 * time.Minute,
 		maxDeliveries: 64,
 		now:           time.Now,
+		newRSAKey:     func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, MinRSABits) },
 	}
 }
 
@@ -207,6 +211,20 @@ func WithClock(now func() time.Time) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l
+		return nil
+	}
+}
+
+// WithRSAKeyGenerator sets how a product's RSA key is made when a product
+// is created without one, for example to reuse one key across the
+// products of a test. It must return keys of at least [MinRSABits].
+// Default: a new 2048-bit key from crypto/rand.
+func WithRSAKeyGenerator(gen func() (*rsa.PrivateKey, error)) Option {
+	return func(c *config) error {
+		if gen == nil {
+			return ErrBadOption
+		}
+		c.newRSAKey = gen
 		return nil
 	}
 }

@@ -2,6 +2,9 @@ package license_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -494,6 +497,80 @@ func TestDeliveryFailures(t *testing.T) {
 		}
 		if !reveal && err != nil {
 			t.Errorf("hidden: RequestCode = %v, want nil", err)
+		}
+	}
+}
+
+// TestProductSigningKeys: a product gets an RSA key when it is created,
+// keeps one given to it, can change key and algorithm, and a product
+// without one (made before products had keys) gets one when first asked.
+func TestProductSigningKeys(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	made, err := e.svc.Product(ctx, "app")
+	if err != nil || made.RSAKey == nil || made.RSAKey.N.BitLen() != license.MinRSABits || made.SignatureAlgorithm != license.SignatureRSASHA1 {
+		t.Fatalf("a new product: key %v, algorithm %q, err %v; want a %d-bit key and %q", made.RSAKey != nil, made.SignatureAlgorithm, err, license.MinRSABits, license.SignatureRSASHA1)
+	}
+	imported, err := e.svc.CreateProduct(ctx, license.Product{ID: "moved", Name: "Moved from QLM", RSAKey: made.RSAKey, SignatureAlgorithm: license.SignatureRSASHA256})
+	if err != nil || !imported.RSAKey.Equal(made.RSAKey) || imported.SignatureAlgorithm != license.SignatureRSASHA256 {
+		t.Fatalf("an imported key: %v, %q, %v", imported.RSAKey != nil, imported.SignatureAlgorithm, err)
+	}
+	small, _ := rsa.GenerateKey(rand.Reader, 1024)
+	if _, err := e.svc.CreateProduct(ctx, license.Product{ID: "weak", Name: "Weak", RSAKey: small}); !errors.Is(err, license.ErrInvalid) {
+		t.Errorf("a 1024-bit key: %v, want ErrInvalid", err)
+	}
+	if _, err := e.svc.SetProductSigning(ctx, "app", nil, "rsa-md5"); !errors.Is(err, license.ErrInvalid) {
+		t.Errorf("an unknown algorithm: %v, want ErrInvalid", err)
+	}
+	p, err := e.svc.SetProductSigning(ctx, "app", nil, license.SignatureRSASHA256)
+	if err != nil || !p.RSAKey.Equal(made.RSAKey) || p.SignatureAlgorithm != license.SignatureRSASHA256 {
+		t.Fatalf("SetProductSigning(algorithm only): %v", err)
+	}
+
+	// A product stored without a key, as the migration leaves them.
+	store := e.svc.Store()
+	if err := store.CreateProduct(ctx, license.Product{ID: "old", Name: "Old", CreatedAt: e.svc.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := e.svc.ProductSigningKey(ctx, "old")
+	if err != nil || first.RSAKey == nil || first.SignatureAlgorithm != license.SignatureRSASHA1 {
+		t.Fatalf("ProductSigningKey of a product without one: %v, %v", first.RSAKey != nil, err)
+	}
+	again, err := e.svc.ProductSigningKey(ctx, "old")
+	if err != nil || !again.RSAKey.Equal(first.RSAKey) {
+		t.Fatalf("ProductSigningKey again: a different key, or %v", err)
+	}
+	for _, p := range []license.Product{made, p, first} {
+		b, _ := json.Marshal(p)
+		if strings.Contains(string(b), "PRIVATE") || strings.Contains(strings.ToLower(string(b)), "rsakey") {
+			t.Errorf("a product's JSON shows its key: %s", b)
+		}
+	}
+}
+
+func TestLicenseNumbers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	seen := map[int64]bool{e.lic.Number: true}
+	for range 20 {
+		l, err := e.svc.CreateLicense(ctx, license.NewLicense{ProductID: "app", Seats: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Number < 1 || l.Number > license.MaxLicenseNumber || seen[l.Number] {
+			t.Fatalf("number %d: want a fresh one in 1..%d", l.Number, int64(license.MaxLicenseNumber))
+		}
+		seen[l.Number] = true
+		got, err := e.svc.LicenseByNumber(ctx, l.Number)
+		if err != nil || got.ID != l.ID {
+			t.Fatalf("LicenseByNumber(%d) = %s, %v; want %s", l.Number, got.ID, err, l.ID)
+		}
+	}
+	for _, n := range []int64{0, -1, license.MaxLicenseNumber + 1} {
+		if _, err := e.svc.LicenseByNumber(ctx, n); !errors.Is(err, license.ErrNotFound) {
+			t.Errorf("LicenseByNumber(%d): %v, want ErrNotFound", n, err)
 		}
 	}
 }

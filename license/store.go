@@ -19,10 +19,15 @@ type Store interface {
 	Product(ctx context.Context, id string) (Product, error)
 	// Products returns every product, ordered by ID.
 	Products(ctx context.Context) ([]Product, error)
+	// UpdateProduct changes a product through fn, which sees the product as
+	// it stands, with the row locked against other updates, in one
+	// transaction; fn's error aborts it and is returned as is. The ID and
+	// creation time never change. ErrNotFound if there is none.
+	UpdateProduct(ctx context.Context, id string, fn func(*Product) error) (Product, error)
 
 	// CreateLicense stores a new license with SeatsHeld 0, whatever l says;
-	// ErrConflict if its ID, key or product key is taken, ErrNotFound if its
-	// product does not exist.
+	// ErrConflict if its ID, key, product key or number is taken,
+	// ErrNotFound if its product does not exist.
 	CreateLicense(ctx context.Context, l License) error
 	// License returns a license by ID; ErrNotFound if there is none.
 	License(ctx context.Context, id string) (License, error)
@@ -32,6 +37,9 @@ type Store interface {
 	// LicenseByProductKey returns the license with the canonical (lower
 	// case) product key; ErrNotFound if there is none.
 	LicenseByProductKey(ctx context.Context, productKey string) (License, error)
+	// LicenseByNumber returns the license with the number; ErrNotFound if
+	// there is none.
+	LicenseByNumber(ctx context.Context, n int64) (License, error)
 	// LicensesByEmail returns the licenses of a product whose customer has
 	// the lower-cased email address, oldest first; an empty slice if none.
 	LicensesByEmail(ctx context.Context, email, productID string) ([]License, error)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ type Store struct {
 	licenses     map[string]license.License
 	licenseKeys  map[string]string // license key → license ID
 	productKeys  map[string]string // product key → license ID
+	numbers      map[int64]string  // license number → license ID
 	activations  map[string]license.Activation
 	byLicense    map[string][]string // license ID → AIDs
 	active       map[codeKey]string  // license and computer → AID of the active activation
@@ -51,6 +53,7 @@ func New() *Store {
 		licenses:     make(map[string]license.License),
 		licenseKeys:  make(map[string]string),
 		productKeys:  make(map[string]string),
+		numbers:      make(map[int64]string),
 		activations:  make(map[string]license.Activation),
 		byLicense:    make(map[string][]string),
 		active:       make(map[codeKey]string),
@@ -106,6 +109,27 @@ func (s *Store) Products(ctx context.Context) ([]license.Product, error) {
 	return ps, nil
 }
 
+// UpdateProduct changes a product through fn, with the store locked;
+// ErrNotFound if there is none. The ID and creation time are kept.
+func (s *Store) UpdateProduct(ctx context.Context, id string, fn func(*license.Product) error) (license.Product, error) {
+	if err := ctx.Err(); err != nil {
+		return license.Product{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.products[id]
+	if !ok {
+		return license.Product{}, license.NotFound("product", id)
+	}
+	p := cur
+	if err := fn(&p); err != nil {
+		return license.Product{}, err
+	}
+	p.ID, p.CreatedAt = cur.ID, cur.CreatedAt
+	s.products[id] = p
+	return p, nil
+}
+
 // CreateLicense stores a new license; ErrConflict if its ID or key is taken,
 // ErrNotFound if its product does not exist.
 func (s *Store) CreateLicense(ctx context.Context, l license.License) error {
@@ -126,10 +150,14 @@ func (s *Store) CreateLicense(ctx context.Context, l license.License) error {
 	if _, ok := s.productKeys[l.ProductKey]; ok {
 		return fmt.Errorf("%w: product key", license.ErrConflict)
 	}
+	if _, ok := s.numbers[l.Number]; ok {
+		return fmt.Errorf("%w: license number %d", license.ErrConflict, l.Number)
+	}
 	l.SeatsHeld = 0
 	s.licenses[l.ID] = cloneLicense(l)
 	s.licenseKeys[l.Key] = l.ID
 	s.productKeys[l.ProductKey] = l.ID
+	s.numbers[l.Number] = l.ID
 	return nil
 }
 
@@ -173,6 +201,21 @@ func (s *Store) LicenseByProductKey(ctx context.Context, productKey string) (lic
 	id, ok := s.productKeys[productKey]
 	if !ok {
 		return license.License{}, license.NotFound("product key", "")
+	}
+	return cloneLicense(s.licenses[id]), nil
+}
+
+// LicenseByNumber returns the license with the number; ErrNotFound if
+// there is none.
+func (s *Store) LicenseByNumber(ctx context.Context, n int64) (license.License, error) {
+	if err := ctx.Err(); err != nil {
+		return license.License{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.numbers[n]
+	if !ok {
+		return license.License{}, license.NotFound("license number", strconv.FormatInt(n, 10))
 	}
 	return cloneLicense(s.licenses[id]), nil
 }

@@ -1,10 +1,16 @@
 package sqlstore
 
 import (
+	"crypto/rsa"
+	"crypto/x509"
 	"database/sql"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/licgate/licgate/license"
@@ -244,4 +250,57 @@ func isConstraint(err error) bool {
 		return code&0xff == sqliteConstraint
 	}
 	return strings.Contains(err.Error(), "constraint")
+}
+
+// encodeRSAKey returns a product's RSA key as PKCS #8 PEM, or "" for none.
+func encodeRSAKey(k *rsa.PrivateKey) (string, error) {
+	if k == nil {
+		return "", nil
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
+}
+
+// maxCachedKeys bounds the parsed keys a store keeps; past it, keys are
+// parsed on every read.
+const maxCachedKeys = 4096
+
+// keyCache keeps the RSA keys of products parsed, by their PEM text:
+// parsing and checking a 2048-bit key costs far more than reading the row,
+// and activations read their product every time. Keys are shared and must
+// not be modified.
+type keyCache struct {
+	m sync.Map // PEM text → *rsa.PrivateKey
+	n atomic.Int64
+}
+
+// decode returns the key of PEM text s, nil for "".
+func (c *keyCache) decode(s string) (*rsa.PrivateKey, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if k, ok := c.m.Load(s); ok {
+		return k.(*rsa.PrivateKey), nil
+	}
+	b, _ := pem.Decode([]byte(s))
+	if b == nil || b.Type != "PRIVATE KEY" {
+		return nil, errors.New("not a PKCS #8 PEM block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("a %T, not an RSA key", k)
+	}
+	if c.n.Load() < maxCachedKeys {
+		if _, loaded := c.m.LoadOrStore(s, rk); !loaded {
+			c.n.Add(1)
+		}
+	}
+	return rk, nil
 }

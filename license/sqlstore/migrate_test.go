@@ -96,7 +96,13 @@ func TestMigrateProductKeys(t *testing.T) {
 				hash(5), gone, time.Hour.Microseconds())
 
 			s := openStore(t, db, dt.d)
+			// Migration 4 leaves the products without a signing key, to be
+			// made when they first sign, and with QLM's default algorithm.
+			if p, err := s.Product(ctx, "app"); err != nil || p.RSAKey != nil || p.SignatureAlgorithm != license.SignatureRSASHA1 {
+				t.Errorf("product after migration: key %v, algorithm %q, err %v; want no key, %q", p.RSAKey != nil, p.SignatureAlgorithm, err, license.SignatureRSASHA1)
+			}
 			ids := make(map[string]bool)
+			numbers := make(map[int64]bool)
 			for _, old := range licenses {
 				l, err := s.LicenseByProductKey(ctx, old.id)
 				if err != nil {
@@ -106,6 +112,14 @@ func TestMigrateProductKeys(t *testing.T) {
 					t.Errorf("license %s: got ID %s, product key %s, want a new version 4 UUID and the old ID", old.id, l.ID, l.ProductKey)
 				}
 				ids[l.ID] = true
+				// Migration 4 numbers every license.
+				if l.Number < 1 || l.Number > license.MaxLicenseNumber || numbers[l.Number] {
+					t.Errorf("license %s: got number %d, want a unique one in 1..%d", old.id, l.Number, int64(license.MaxLicenseNumber))
+				}
+				numbers[l.Number] = true
+				if byNumber, err := s.LicenseByNumber(ctx, l.Number); err != nil || byNumber.ID != l.ID {
+					t.Errorf("LicenseByNumber(%d): got %s, %v, want %s", l.Number, byNumber.ID, err, l.ID)
+				}
 				if l.SeatsHeld != old.active {
 					t.Errorf("license %s: got SeatsHeld %d, want %d", old.id, l.SeatsHeld, old.active)
 				}

@@ -6,13 +6,13 @@ import "strings"
 // parameter; the only literals are the constant statuses that the partial
 // indexes name. [Open] prepares them all.
 type queries struct {
-	insertProduct, product, products string
+	insertProduct, product, products, lockProduct, updateProduct string
 
-	insertLicense                                   string
-	license, lockLicense                            string
-	licenseByKey, licenseByProductKey               string
-	licensesByEmail, licensesOfProduct, allLicenses string
-	updateLicense, addSeatsHeld                     string
+	insertLicense                                      string
+	license, lockLicense                               string
+	licenseByKey, licenseByProductKey, licenseByNumber string
+	licensesByEmail, licensesOfProduct, allLicenses    string
+	updateLicense, addSeatsHeld                        string
 
 	activeOn, revokedOn, insertActivation string
 	endActivation, activationStatus       string
@@ -28,7 +28,8 @@ type queries struct {
 }
 
 const (
-	licenseColumns = "id, license_key, product_key, product_id, email, phone, name, company," +
+	productColumns = "id, name, major, minor, rsa_key, signature_algorithm, created_at"
+	licenseColumns = "id, license_key, product_key, number, product_id, email, phone, name, company," +
 		" seats, seats_held, expires_at, features, properties, status, created_at"
 	activationColumns = "aid, license_id, computer_id, computer_name, computer_key, status," +
 		" activated_at, released_at, attributes, comments"
@@ -52,17 +53,20 @@ func newQueries(d Dialect) queries {
 		"tokens + CAST(LEAST(GREATEST(? - updated_at, 0), window_us) AS DOUBLE PRECISION) * burst / window_us >= burst")
 
 	q := queries{
-		insertProduct: "INSERT INTO products (id, name, major, minor, created_at) VALUES (?, ?, ?, ?, ?)",
-		product:       "SELECT id, name, major, minor, created_at FROM products WHERE id = ?",
-		products:      "SELECT id, name, major, minor, created_at FROM products ORDER BY id",
+		insertProduct: "INSERT INTO products (" + productColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+		product:       "SELECT " + productColumns + " FROM products WHERE id = ?",
+		products:      "SELECT " + productColumns + " FROM products ORDER BY id",
+		lockProduct:   "SELECT " + productColumns + " FROM products WHERE id = ?" + forUpdate,
+		updateProduct: "UPDATE products SET name = ?, major = ?, minor = ?, rsa_key = ?, signature_algorithm = ? WHERE id = ?",
 
-		insertLicense: "INSERT INTO licenses (" + licenseColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+		insertLicense: "INSERT INTO licenses (" + licenseColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
 		license:       "SELECT " + licenseColumns + " FROM licenses WHERE id = ?",
 		// On SQLite the writer's transaction holds the database's write
 		// lock already.
 		lockLicense:         "SELECT " + licenseColumns + " FROM licenses WHERE id = ?" + forUpdate,
 		licenseByKey:        "SELECT " + licenseColumns + " FROM licenses WHERE license_key = ?",
 		licenseByProductKey: "SELECT " + licenseColumns + " FROM licenses WHERE product_key = ?",
+		licenseByNumber:     "SELECT " + licenseColumns + " FROM licenses WHERE number = ?",
 		licensesByEmail: "SELECT " + licenseColumns + " FROM licenses WHERE product_id = ? AND email = ?" +
 			" ORDER BY created_at, id",
 		licensesOfProduct: "SELECT " + licenseColumns + " FROM licenses WHERE product_id = ? ORDER BY created_at, id",
@@ -133,8 +137,8 @@ func newQueries(d Dialect) queries {
 // all returns every query of q.
 func (q *queries) all() []*string {
 	return []*string{
-		&q.insertProduct, &q.product, &q.products,
-		&q.insertLicense, &q.license, &q.lockLicense, &q.licenseByKey, &q.licenseByProductKey,
+		&q.insertProduct, &q.product, &q.products, &q.lockProduct, &q.updateProduct,
+		&q.insertLicense, &q.license, &q.lockLicense, &q.licenseByKey, &q.licenseByProductKey, &q.licenseByNumber,
 		&q.licensesByEmail, &q.licensesOfProduct, &q.allLicenses, &q.updateLicense, &q.addSeatsHeld,
 		&q.activeOn, &q.revokedOn, &q.insertActivation, &q.endActivation, &q.activationStatus,
 		&q.activation, &q.activationByComputerKey, &q.activationsOfLicense, &q.allActivations,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/licgate/licgate/license"
@@ -24,6 +25,8 @@ type Store struct {
 	// w is the one writer of a SQLite store, through which every write of
 	// the store goes; nil on PostgreSQL.
 	w *writer
+	// keys are the products' RSA keys, parsed once.
+	keys keyCache
 }
 
 // Option configures [Open].
@@ -236,36 +239,75 @@ func queryAll[T any](ctx context.Context, st *sql.Stmt, scan func(scanner) (T, e
 
 // CreateProduct stores a new product; ErrConflict if its ID is taken.
 func (s *Store) CreateProduct(ctx context.Context, p license.Product) error {
-	err := s.write(ctx, func(c *conn) error {
-		_, err := c.exec(s.q.insertProduct, p.ID, p.Name, p.Major, p.Minor, micro(p.CreatedAt))
+	key, err := encodeRSAKey(p.RSAKey)
+	if err != nil {
+		return wrap("create product", err)
+	}
+	return s.write(ctx, func(c *conn) error {
+		_, err := c.exec(s.q.insertProduct, p.ID, p.Name, p.Major, p.Minor, key, string(p.SignatureAlgorithm), micro(p.CreatedAt))
 		if err != nil && isUniqueViolation(err) {
 			return fmt.Errorf("%w: product %q", license.ErrConflict, p.ID)
 		}
 		return wrap("create product", err)
 	})
-	return err
 }
 
-func scanProduct(sc scanner) (license.Product, error) {
-	var p license.Product
-	var created int64
-	if err := sc.Scan(&p.ID, &p.Name, &p.Major, &p.Minor, &created); err != nil {
+func (s *Store) scanProduct(sc scanner) (license.Product, error) {
+	var (
+		p        license.Product
+		key, alg string
+		created  int64
+	)
+	if err := sc.Scan(&p.ID, &p.Name, &p.Major, &p.Minor, &key, &alg, &created); err != nil {
 		return license.Product{}, err
 	}
+	p.SignatureAlgorithm = license.SignatureAlgorithm(alg)
 	p.CreatedAt = fromMicro(created)
+	var err error
+	if p.RSAKey, err = s.keys.decode(key); err != nil {
+		return license.Product{}, fmt.Errorf("product %s RSA key: %w", p.ID, err)
+	}
 	return p, nil
 }
 
 // Product returns a product by ID; ErrNotFound if there is none.
 func (s *Store) Product(ctx context.Context, id string) (license.Product, error) {
-	p, err := scanProduct(s.stmt(s.q.product).QueryRowContext(ctx, id))
+	p, err := s.scanProduct(s.stmt(s.q.product).QueryRowContext(ctx, id))
 	return p, lookup("product", err, "product", id)
 }
 
 // Products returns every product, ordered by ID.
 func (s *Store) Products(ctx context.Context) ([]license.Product, error) {
-	ps, err := queryAll(ctx, s.stmt(s.q.products), scanProduct)
+	ps, err := queryAll(ctx, s.stmt(s.q.products), s.scanProduct)
 	return ps, wrap("products", err)
+}
+
+// UpdateProduct changes a product through fn in one transaction, with the
+// row locked (FOR UPDATE on PostgreSQL, the writer on SQLite); the ID and
+// creation time are kept, and fn's error is returned as is.
+func (s *Store) UpdateProduct(ctx context.Context, id string, fn func(*license.Product) error) (license.Product, error) {
+	var p license.Product
+	err := s.transact(ctx, func(c *conn) error {
+		cur, err := s.scanProduct(c.queryRow(s.q.lockProduct, id))
+		if err != nil {
+			return lookup("update product", err, "product", id)
+		}
+		p = cur
+		if err := fn(&p); err != nil {
+			return err
+		}
+		p.ID, p.CreatedAt = cur.ID, cur.CreatedAt
+		key, err := encodeRSAKey(p.RSAKey)
+		if err != nil {
+			return wrap("update product", err)
+		}
+		_, err = c.exec(s.q.updateProduct, p.Name, p.Major, p.Minor, key, string(p.SignatureAlgorithm), p.ID)
+		return wrap("update product", err)
+	})
+	if err != nil {
+		return license.Product{}, err
+	}
+	return p, nil
 }
 
 // CreateLicense stores a new license, holding no seat whatever l.SeatsHeld
@@ -282,13 +324,13 @@ func (s *Store) CreateLicense(ctx context.Context, l license.License) error {
 	}
 	return s.write(ctx, func(c *conn) error {
 		_, err := c.exec(s.q.insertLicense,
-			l.ID, l.Key, l.ProductKey, l.ProductID, l.Email, l.Phone, l.Name, l.Company, l.Seats,
+			l.ID, l.Key, l.ProductKey, l.Number, l.ProductID, l.Email, l.Phone, l.Name, l.Company, l.Seats,
 			nullMicro(l.ExpiresAt), features, props, string(l.Status), micro(l.CreatedAt))
 		switch {
 		case err == nil:
 			return nil
 		case isUniqueViolation(err):
-			return fmt.Errorf("%w: license ID, key or product key", license.ErrConflict)
+			return fmt.Errorf("%w: license ID, key, product key or number", license.ErrConflict)
 		case isForeignKeyViolation(err):
 			return license.NotFound("product", l.ProductID)
 		}
@@ -304,7 +346,7 @@ func scanLicense(sc scanner) (license.License, error) {
 		status          string
 		created         int64
 	)
-	err := sc.Scan(&l.ID, &l.Key, &l.ProductKey, &l.ProductID, &l.Email, &l.Phone, &l.Name, &l.Company,
+	err := sc.Scan(&l.ID, &l.Key, &l.ProductKey, &l.Number, &l.ProductID, &l.Email, &l.Phone, &l.Name, &l.Company,
 		&l.Seats, &l.SeatsHeld, &expires, &features, &props, &status, &created)
 	if err != nil {
 		return license.License{}, err
@@ -340,6 +382,13 @@ func (s *Store) LicenseByKey(ctx context.Context, key string) (license.License, 
 func (s *Store) LicenseByProductKey(ctx context.Context, productKey string) (license.License, error) {
 	l, err := scanLicense(s.stmt(s.q.licenseByProductKey).QueryRowContext(ctx, productKey))
 	return l, lookup("license by product key", err, "product key", "")
+}
+
+// LicenseByNumber returns the license with the number; ErrNotFound if
+// there is none.
+func (s *Store) LicenseByNumber(ctx context.Context, n int64) (license.License, error) {
+	l, err := scanLicense(s.stmt(s.q.licenseByNumber).QueryRowContext(ctx, n))
+	return l, lookup("license by number", err, "license number", strconv.FormatInt(n, 10))
 }
 
 // LicensesByEmail returns the licenses of a product whose customer has the

@@ -98,18 +98,25 @@ func (r errRow) Scan(...any) error { return r.err }
 // for the commit whatever ctx does. fn's statements, like a panic in fn,
 // stay the caller's own.
 func (s *Store) WithLicense(ctx context.Context, licenseID string, fn func(tx license.LicenseTx) error) error {
+	return s.transact(ctx, func(c *conn) error { return s.withLicense(c, licenseID, fn) })
+}
+
+// transact runs fn in one transaction, committed if fn returns nil: on
+// SQLite in a savepoint of a batch of the writer, on PostgreSQL in a
+// transaction of its own. fn's error is returned as is.
+func (s *Store) transact(ctx context.Context, fn func(c *conn) error) error {
 	if s.w != nil {
-		return s.w.do(ctx, func(c *conn) error { return s.withLicense(c, licenseID, fn) })
+		return s.w.do(ctx, fn)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return wrap("with license", err)
+		return wrap("begin", err)
 	}
-	if err := s.withLicense(&conn{ctx: ctx, s: s, tx: tx}, licenseID, fn); err != nil {
+	if err := fn(&conn{ctx: ctx, s: s, tx: tx}); err != nil {
 		_ = tx.Rollback() // the error that matters is fn's
 		return err
 	}
-	return wrap("with license: commit", tx.Commit())
+	return wrap("commit", tx.Commit())
 }
 
 // withLicense locks the license in c's transaction and runs fn over it.

@@ -2,9 +2,13 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
+	"math/big"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,12 +54,37 @@ func newLicense(tb testing.TB, productID string, seats int) license.License {
 		ID:         newID(tb),
 		Key:        newKey(tb, license.KeyPermanent),
 		ProductKey: newID(tb),
+		Number:     newNumber(tb),
 		ProductID:  productID,
 		Customer:   license.Customer{Email: "ada@example.com", Name: "Ada Lovelace"},
 		Seats:      seats,
 		Status:     license.StatusActive,
 		CreatedAt:  t0,
 	}
+}
+
+// newNumber returns a random license number.
+func newNumber(tb testing.TB) int64 {
+	tb.Helper()
+	n, err := rand.Int(rand.Reader, big.NewInt(license.MaxLicenseNumber))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n.Int64() + 1
+}
+
+// rsaKey is one RSA key for the products of the suite: making one takes a
+// tenth of a second.
+var rsaKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, license.MinRSABits) })
+
+// newRSAKey returns the suite's RSA key.
+func newRSAKey(tb testing.TB) *rsa.PrivateKey {
+	tb.Helper()
+	k, err := rsaKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
 }
 
 // newActivation returns a valid, active activation of a license on a
@@ -235,9 +264,27 @@ func mustNil(tb testing.TB, what string, err error) {
 // taken as nil.
 func equal[T any](tb testing.TB, what string, got, want T) {
 	tb.Helper()
-	if !reflect.DeepEqual(normalize(got), normalize(want)) {
+	if !reflect.DeepEqual(normalize(got), normalize(want)) || !sameKeys(got, want) {
 		tb.Errorf("%s:\ngot  %+v\nwant %+v", what, got, want)
 	}
+}
+
+// sameKeys reports whether the RSA keys of two products, or of two lists
+// of them, are equal; other values have none.
+func sameKeys(got, want any) bool {
+	switch g := got.(type) {
+	case license.Product:
+		w := want.(license.Product)
+		return (g.RSAKey == nil) == (w.RSAKey == nil) && (g.RSAKey == nil || g.RSAKey.Equal(w.RSAKey))
+	case []license.Product:
+		w := want.([]license.Product)
+		for i := range min(len(g), len(w)) {
+			if !sameKeys(g[i], w[i]) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // normalize returns v with empty slices set to nil, recursively through
@@ -251,6 +298,11 @@ func normalize[T any](v T) T {
 
 func normalizeValue(v reflect.Value) {
 	switch v.Kind() {
+	case reflect.Pointer:
+		// Keys are compared by sameKeys, with their Equal method.
+		if v.Type() == reflect.TypeFor[*rsa.PrivateKey]() && v.CanSet() {
+			v.SetZero()
+		}
 	case reflect.Slice:
 		if v.Len() == 0 {
 			if !v.IsNil() && v.CanSet() {

@@ -78,6 +78,38 @@ func testProduct(t *testing.T, s license.Store) {
 
 	_, err = s.Product(ctx, "no-such-product")
 	wantErr(t, "Product(missing)", err, license.ErrNotFound)
+
+	// A product's signing key and algorithm are kept, and changed by
+	// UpdateProduct, which keeps the ID and creation time.
+	keyed := newProduct(t, "keyed")
+	keyed.RSAKey, keyed.SignatureAlgorithm = newRSAKey(t), license.SignatureRSASHA256
+	mustNil(t, "CreateProduct with a key", s.CreateProduct(ctx, keyed))
+	got, err = s.Product(ctx, keyed.ID)
+	mustNil(t, "Product with a key", err)
+	equal(t, "Product with a key", got, keyed)
+
+	updated, err := s.UpdateProduct(ctx, p.ID, func(q *license.Product) error {
+		if q.RSAKey != nil {
+			t.Errorf("UpdateProduct: a product stored without a key has one")
+		}
+		q.RSAKey, q.SignatureAlgorithm, q.Name = keyed.RSAKey, license.SignatureRSASHA1, "Renamed"
+		q.ID, q.CreatedAt = "other-id", t0.Add(time.Hour)
+		return nil
+	})
+	mustNil(t, "UpdateProduct", err)
+	want := p
+	want.RSAKey, want.SignatureAlgorithm, want.Name = keyed.RSAKey, license.SignatureRSASHA1, "Renamed"
+	equal(t, "UpdateProduct's result", updated, want)
+	got, err = s.Product(ctx, p.ID)
+	mustNil(t, "Product after UpdateProduct", err)
+	equal(t, "Product after UpdateProduct", got, want)
+
+	_, err = s.UpdateProduct(ctx, p.ID, func(q *license.Product) error { q.Name = "Lost"; return errBoom })
+	wantErr(t, "UpdateProduct whose fn fails", err, errBoom)
+	got, _ = s.Product(ctx, p.ID)
+	equal(t, "Product after a failed UpdateProduct", got, want)
+	_, err = s.UpdateProduct(ctx, "no-such-product", func(*license.Product) error { return nil })
+	wantErr(t, "UpdateProduct(missing)", err, license.ErrNotFound)
 }
 
 func testProducts(t *testing.T, s license.Store) {
@@ -132,6 +164,7 @@ func testLicense(t *testing.T, s license.Store) {
 			{"License", func() (license.License, error) { return s.License(ctx, l.ID) }},
 			{"LicenseByKey", func() (license.License, error) { return s.LicenseByKey(ctx, l.Key) }},
 			{"LicenseByProductKey", func() (license.License, error) { return s.LicenseByProductKey(ctx, l.ProductKey) }},
+			{"LicenseByNumber", func() (license.License, error) { return s.LicenseByNumber(ctx, l.Number) }},
 		}
 		for _, lu := range lookups {
 			got, err := lu.get()
@@ -146,6 +179,8 @@ func testLicense(t *testing.T, s license.Store) {
 	sameKey.Key = full.Key
 	sameProductKey := newLicense(t, p.ID, 1)
 	sameProductKey.ProductKey = full.ProductKey
+	sameNumber := newLicense(t, p.ID, 1)
+	sameNumber.Number = full.Number
 	noProduct := newLicense(t, "no-such-product", 1)
 	tests := []struct {
 		name string
@@ -155,6 +190,7 @@ func testLicense(t *testing.T, s license.Store) {
 		{"taken ID", sameID, license.ErrConflict},
 		{"taken key", sameKey, license.ErrConflict},
 		{"taken product key", sameProductKey, license.ErrConflict},
+		{"taken number", sameNumber, license.ErrConflict},
 		{"unknown product", noProduct, license.ErrNotFound},
 	}
 	for _, tt := range tests {
@@ -176,6 +212,7 @@ func testLicense(t *testing.T, s license.Store) {
 		{"License", func() (license.License, error) { return s.License(ctx, newID(t)) }},
 		{"LicenseByKey", func() (license.License, error) { return s.LicenseByKey(ctx, newKey(t, license.KeyPermanent)) }},
 		{"LicenseByProductKey", func() (license.License, error) { return s.LicenseByProductKey(ctx, newID(t)) }},
+		{"LicenseByNumber", func() (license.License, error) { return s.LicenseByNumber(ctx, newNumber(t)) }},
 		// The license ID is not the product key.
 		{"LicenseByProductKey of a license ID", func() (license.License, error) { return s.LicenseByProductKey(ctx, full.ID) }},
 	}
@@ -704,6 +741,7 @@ func testUpdate(t *testing.T, s license.Store) {
 			{"License", func() (license.License, error) { return s.License(ctx, l.ID) }},
 			{"LicenseByKey", func() (license.License, error) { return s.LicenseByKey(ctx, l.Key) }},
 			{"LicenseByProductKey", func() (license.License, error) { return s.LicenseByProductKey(ctx, l.ProductKey) }},
+			{"LicenseByNumber", func() (license.License, error) { return s.LicenseByNumber(ctx, l.Number) }},
 		}
 		for _, lu := range lookups {
 			got, err := lu.get()
