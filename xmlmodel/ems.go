@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -102,7 +103,9 @@ type ProductKey struct {
 	Attributes       []ActivationAttribute `xml:"activationAttribute"`
 	ProtectionKeyIDs []ProtectionKeyRef    `xml:"protectionKeyId"`
 	EntitlementID    string                `xml:"entitlementId"`
-	CustomerID       string                `xml:"customerId"`
+	// CustomerID is the customer's number (licgate: the license's number),
+	// empty for a key without a customer; it is always written.
+	CustomerID string `xml:"customerId"`
 }
 
 // ProductInfo is a product of a product key, written as an empty element
@@ -129,16 +132,75 @@ type ProtectionKeyRef struct {
 	ID           string `xml:",chardata"`
 }
 
+// The values of <regRequired> in the answer of loginByProductKey.ws, as
+// Thales' C activation sample defines them (REG_NOTREQUIRED=1,
+// REG_DESIRED=2, REG_MANDATORY=3) and the documentation's sample shows
+// (1); they match registrationRequired's NOT_REQUIRED, DESIRED and
+// MANDATORY in a <productKey>.
+const (
+	RegNotRequired = "1"
+	RegDesired     = "2"
+	RegMandatory   = "3"
+)
+
 // EMSResponse is the answer of loginByProductKey.ws.
 type EMSResponse struct {
 	XMLName xml.Name `xml:"EMSResponse"`
-	// RegRequired is "0" when the customer need not register.
+	// RegRequired says whether the customer should register (PUT
+	// customer.ws) before activating: one of the RegNotRequired,
+	// RegDesired and RegMandatory values.
 	RegRequired string `xml:"regRequired"`
 	SessionID   string `xml:"sessionId"`
 	// Stat is "ok" on success.
 	Stat string `xml:"stat"`
 	// RedirectToUserReg is read by some clients; written only when set.
 	RedirectToUserReg string `xml:"redirectToUserReg"`
+}
+
+// Customer is the <customer> document of EMS's customer.xsd: the request
+// of PUT customer.ws, which registers a customer, and the answer of GET
+// customer/{id}.ws. Unmarshaling accepts children in any order, ignores
+// unknown ones (addresses, xsi attributes, …) and trims every value;
+// marshaling writes id, type, name, enabled, phone (when set) and the
+// default contact, always, as clients read
+// Root.Element("defaultContact").Element("emailId").
+type Customer struct {
+	XMLName xml.Name `xml:"customer"`
+	// ID is the customer's number (licgate: the license's number).
+	ID string `xml:"id"`
+	// Type is "ind" for an individual.
+	Type        string `xml:"type"`
+	Name        string `xml:"name"`
+	Enabled     string `xml:"enabled"`
+	Description string `xml:"description"`
+	CRMID       string `xml:"crmId"`
+	RefID       string `xml:"refId"`
+	Phone       string `xml:"phone"`
+	Fax         string `xml:"fax"`
+	// DefaultContact is the person to reach.
+	DefaultContact Contact `xml:"defaultContact"`
+}
+
+// Contact is a person of a customer: the <defaultContact> of a <customer>.
+type Contact struct {
+	EmailID    string `xml:"emailId"`
+	FirstName  string `xml:"firstName"`
+	MiddleName string `xml:"middleName"`
+	LastName   string `xml:"lastName"`
+	Phone      string `xml:"phone"`
+	Locale     string `xml:"locale"`
+}
+
+// FullName returns the contact's first, middle and last names joined by
+// spaces, without empty ones.
+func (c Contact) FullName() string {
+	var parts []string
+	for _, s := range []string{c.FirstName, c.MiddleName, c.LastName} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // AuthenticationDetail is the request (UserName, Password) and the answer
@@ -150,38 +212,135 @@ type AuthenticationDetail struct {
 	Version  string   `xml:"version"`
 }
 
-// Errors of [UnmarshalEMS].
+// Errors of [UnmarshalEMS] and [DecodeEMSText].
 var (
-	// ErrEMSCharset means a document declares an encoding other than UTF-8,
-	// US-ASCII or ISO-8859-1.
+	// ErrEMSCharset means a document in 8-bit bytes declares an encoding
+	// other than UTF-8, US-ASCII, ISO-8859-1 or UTF-16 (read as UTF-8), or
+	// a UTF-16 document has an odd number of bytes.
 	ErrEMSCharset = errors.New("xmlmodel: unsupported XML encoding")
 )
 
-// UnmarshalEMS parses an EMS document into v. It is [xml.Unmarshal] with
-// support for documents declared as US-ASCII or ISO-8859-1 besides UTF-8;
-// a leading byte order mark is skipped.
+// UnmarshalEMS parses an EMS document into v. It is [xml.Unmarshal] on the
+// text [DecodeEMSText] reads from data: the document is read as its bytes
+// say, whatever encoding its declaration names.
 func UnmarshalEMS(data []byte, v any) error {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.CharsetReader = charsetReader
+	text, err := decodeEMS(data)
+	if err != nil {
+		return err
+	}
+	d := xml.NewDecoder(bytes.NewReader(text))
+	// The text is UTF-8 now, whatever the declaration says.
+	d.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
 	return d.Decode(v)
 }
 
-func charsetReader(label string, in io.Reader) (io.Reader, error) {
-	switch strings.ToLower(strings.TrimSpace(label)) {
-	case "utf-8", "utf8", "us-ascii", "ascii":
-		return in, nil
-	case "iso-8859-1", "iso8859-1", "latin1", "l1", "iso_8859-1":
-		b, err := io.ReadAll(in)
-		if err != nil {
-			return nil, err
-		}
-		r := make([]rune, len(b))
-		for i, c := range b {
-			r[i] = rune(c)
-		}
-		return strings.NewReader(string(r)), nil
+// DecodeEMSText returns an EMS document (or a C2V) as UTF-8 text, reading
+// it as its bytes say rather than as its declaration says, since Windows
+// clients send documents whose declaration names an encoding their bytes
+// do not have:
+//
+//   - a UTF-8 byte order mark means UTF-8, whatever the declaration says;
+//   - a UTF-16 byte order mark, or the NUL bytes UTF-16 puts beside the
+//     first "<" (XML 1.0, appendix F), means UTF-16 of that byte order;
+//   - otherwise the bytes are 8-bit: ISO-8859-1 if the declaration says so,
+//     else UTF-8, also when the declaration says UTF-16 (as the documents
+//     .NET's StringWriter writes do: they declare utf-16 and are sent as
+//     UTF-8); any other declared encoding is [ErrEMSCharset].
+//
+// The byte order mark is removed, and so are trailing NUL characters,
+// which C clients send when they count a string's terminator; the
+// declaration is kept as it is. Bytes that are not valid in the encoding
+// found are left for the XML parser to refuse.
+func DecodeEMSText(data []byte) (string, error) {
+	b, err := decodeEMS(data)
+	return string(b), err
+}
+
+var bomUTF8 = []byte{0xEF, 0xBB, 0xBF}
+
+func decodeEMS(data []byte) ([]byte, error) {
+	switch {
+	case bytes.HasPrefix(data, bomUTF8):
+		return data[len(bomUTF8):], nil
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		return decodeUTF16(data[2:], false)
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return decodeUTF16(data[2:], true)
+	case len(data) >= 4 && data[0] == '<' && data[1] == 0 && data[3] == 0:
+		return decodeUTF16(data, false)
+	case len(data) >= 4 && data[0] == 0 && data[1] == '<' && data[2] == 0:
+		return decodeUTF16(data, true)
 	}
-	return nil, fmt.Errorf("%w %q", ErrEMSCharset, label)
+	data = bytes.TrimRight(data, "\x00")
+	switch label := declaredEncoding(data); label {
+	case "", "utf-8", "utf8", "us-ascii", "ascii",
+		"utf-16", "utf16", "utf-16le", "utf-16be", "ucs-2", "unicode":
+		return data, nil
+	case "iso-8859-1", "iso8859-1", "latin1", "l1", "iso_8859-1":
+		out := make([]byte, 0, len(data)+len(data)/8)
+		for _, c := range data {
+			out = utf8.AppendRune(out, rune(c))
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("%w %q", ErrEMSCharset, label)
+	}
+}
+
+// decodeUTF16 returns UTF-16 text as UTF-8; unpaired surrogates become
+// U+FFFD.
+func decodeUTF16(b []byte, bigEndian bool) ([]byte, error) {
+	if len(b)%2 != 0 && b[len(b)-1] == 0 {
+		b = b[:len(b)-1] // a C string's terminator after the text
+	}
+	if len(b)%2 != 0 {
+		return nil, fmt.Errorf("%w: UTF-16 with an odd number of bytes", ErrEMSCharset)
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		if bigEndian {
+			u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+		} else {
+			u[i] = uint16(b[2*i+1])<<8 | uint16(b[2*i])
+		}
+	}
+	out := make([]byte, 0, len(u))
+	for _, r := range utf16.Decode(u) {
+		out = utf8.AppendRune(out, r)
+	}
+	return bytes.TrimRight(out, "\x00"), nil
+}
+
+// declaredEncoding returns the encoding an XML declaration at the start of
+// data names, lower case and trimmed, or "" if there is none.
+func declaredEncoding(data []byte) string {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	if !bytes.HasPrefix(data, []byte("<?xml")) {
+		return ""
+	}
+	end := bytes.Index(data, []byte("?>"))
+	if end < 0 {
+		return ""
+	}
+	decl := data[len("<?xml"):end]
+	i := bytes.Index(decl, []byte("encoding"))
+	if i < 0 {
+		return ""
+	}
+	rest := bytes.TrimLeft(decl[i+len("encoding"):], " \t\r\n")
+	if len(rest) == 0 || rest[0] != '=' {
+		return ""
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	if len(rest) == 0 || rest[0] != '"' && rest[0] != '\'' {
+		return ""
+	}
+	q := rest[0]
+	j := bytes.IndexByte(rest[1:], q)
+	if j < 0 {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(string(rest[1 : 1+j])))
 }
 
 // MarshalEMS writes v as an EMS document, without indentation. With
@@ -450,8 +609,8 @@ func (a *ActivationAttribute) UnmarshalXML(d *xml.Decoder, start xml.StartElemen
 	return nil
 }
 
-// MarshalXML implements [xml.Marshaler]: productKeyId always, every other
-// element when set, in the schema's order.
+// MarshalXML implements [xml.Marshaler]: productKeyId and customerId
+// always, every other element when set, in the schema's order.
 func (p ProductKey) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	w := &writer{e: e}
 	s := el("productKey")
@@ -477,7 +636,10 @@ func (p ProductKey) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 		w.elem(k, el("protectionKeyId"))
 	}
 	w.opt("entitlementId", p.EntitlementID)
-	w.opt("customerId", p.CustomerID)
+	// customerId is always written, empty for a key without a customer:
+	// clients read it with XDocument's Root.Element("customerId").Value,
+	// which fails on a missing element.
+	w.text("customerId", p.CustomerID)
 	w.end(s.Name.Local)
 	return w.err
 }
@@ -625,5 +787,70 @@ func (a *AuthenticationDetail) UnmarshalXML(d *xml.Decoder, start xml.StartEleme
 		return err
 	}
 	*a = AuthenticationDetail{UserName: clean(p.UserName), Password: clean(p.Password), Version: clean(p.Version)}
+	return nil
+}
+
+// MarshalXML implements [xml.Marshaler]: id, type, name and enabled
+// always, phone when set, then the default contact.
+func (c Customer) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	w := &writer{e: e}
+	s := el("customer")
+	w.start(s)
+	w.text("id", c.ID)
+	w.text("type", c.Type)
+	w.text("name", c.Name)
+	w.text("enabled", c.Enabled)
+	w.opt("description", c.Description)
+	w.opt("crmId", c.CRMID)
+	w.opt("refId", c.RefID)
+	w.opt("phone", c.Phone)
+	w.opt("fax", c.Fax)
+	w.elem(c.DefaultContact, el("defaultContact"))
+	w.end(s.Name.Local)
+	return w.err
+}
+
+// UnmarshalXML implements [xml.Unmarshaler], trimming every value.
+func (c *Customer) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	type plain Customer
+	var p plain
+	if err := d.DecodeElement(&p, &start); err != nil {
+		return err
+	}
+	*c = Customer{
+		ID: clean(p.ID), Type: clean(p.Type), Name: clean(p.Name), Enabled: clean(p.Enabled),
+		Description: clean(p.Description), CRMID: clean(p.CRMID), RefID: clean(p.RefID),
+		Phone: clean(p.Phone), Fax: clean(p.Fax), DefaultContact: p.DefaultContact,
+	}
+	return nil
+}
+
+// MarshalXML implements [xml.Marshaler]: emailId, firstName and lastName
+// always, the other names when set.
+func (c Contact) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	w := &writer{e: e}
+	s := el("defaultContact")
+	w.start(s)
+	w.text("emailId", c.EmailID)
+	w.text("firstName", c.FirstName)
+	w.opt("middleName", c.MiddleName)
+	w.text("lastName", c.LastName)
+	w.opt("phone", c.Phone)
+	w.opt("locale", c.Locale)
+	w.end(s.Name.Local)
+	return w.err
+}
+
+// UnmarshalXML implements [xml.Unmarshaler], trimming every value.
+func (c *Contact) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	type plain Contact
+	var p plain
+	if err := d.DecodeElement(&p, &start); err != nil {
+		return err
+	}
+	*c = Contact{
+		EmailID: clean(p.EmailID), FirstName: clean(p.FirstName), MiddleName: clean(p.MiddleName),
+		LastName: clean(p.LastName), Phone: clean(p.Phone), Locale: clean(p.Locale),
+	}
 	return nil
 }

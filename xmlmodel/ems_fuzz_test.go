@@ -31,6 +31,7 @@ func FuzzEMSRoundTrip(f *testing.F) {
 		func() any { return new(ProductKey) },
 		func() any { return new(EMSResponse) },
 		func() any { return new(AuthenticationDetail) },
+		func() any { return new(Customer) },
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		for _, mk := range kinds {
@@ -46,9 +47,13 @@ func FuzzEMSRoundTrip(f *testing.F) {
 			if err := UnmarshalEMS(out, v2); err != nil {
 				t.Fatalf("reparse %q (from %q): %v", out, doc, err)
 			}
-			if a, ok := v1.(*Activation); ok {
+			switch a := v1.(type) {
+			case *Activation:
 				a.XMLName = xml.Name{}
 				v2.(*Activation).XMLName = xml.Name{}
+			case *Customer:
+				a.XMLName = xml.Name{}
+				v2.(*Customer).XMLName = xml.Name{}
 			}
 			if !reflect.DeepEqual(v1, v2) {
 				t.Fatalf("round trip changed the value\n in: %q\nout: %q\n v1: %+v\n v2: %+v", doc, out, v1, v2)

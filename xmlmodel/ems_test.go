@@ -371,7 +371,7 @@ func TestProductKey(t *testing.T) {
 		`<enabled>false</enabled><productInfo id="1" productName="SafeNet Memo Card Plugin" productIdentifier="2" type="BASE"></productInfo>` +
 		`<AID protectionKeyId="712734935">c2396d75-3236-4ca6-9f10-682c62bdebfe</AID>` +
 		`<activationAttribute><attributeName>C2V</attributeName><attributeValue>null</attributeValue></activationAttribute>` +
-		`<protectionKeyId keyType="SL-AdminMode" isDriverless="false">712734935</protectionKeyId></productKey>`
+		`<protectionKeyId keyType="SL-AdminMode" isDriverless="false">712734935</protectionKeyId><customerId></customerId></productKey>`
 	if string(b) != wantXML {
 		t.Errorf("got  %s\nwant %s", b, wantXML)
 	}

@@ -11,13 +11,13 @@ import (
 const QLMDeclaration = "<?xml version='1.0' encoding='UTF-8'?>"
 
 // QLMResult is the <QuickLicenseManager> envelope of a failure (Error set) or
-// of a success that carries only a message (Result set).
+// of a success that carries only a message (Result set). It has no
+// <status>: QLM's error envelope is <error> alone, and clients that see a
+// status read the answer as a license.
 type QLMResult struct {
 	XMLName xml.Name `xml:"QuickLicenseManager"`
 	Error   string   `xml:"error,omitempty"`
 	Result  string   `xml:"result,omitempty"`
-	// Status is the ELicenseStatus bit set, where it helps a client.
-	Status *int `xml:"status,omitempty"`
 }
 
 // QLMLicense is the answer of ValidateLicenseHttp and of the activation

@@ -34,13 +34,22 @@ func admin(ctx context.Context, noun string, args []string, stdout, stderr io.Wr
 		fs.StringVar(&p.Name, "name", "", "product name")
 		fs.IntVar(&p.Major, "major", 1, "major version")
 		fs.IntVar(&p.Minor, "minor", 0, "minor version")
+		var sf signingFlags
+		sf.register(fs)
 		run = func(ctx context.Context, s *license.Service) (any, error) {
+			if err := sf.apply(&p); err != nil {
+				return nil, err
+			}
 			created, err := s.CreateProduct(ctx, p)
 			if errors.Is(err, license.ErrConflict) {
 				return nil, fmt.Errorf("the product %q already exists", p.ID)
 			}
 			return created, err
 		}
+	case "product key":
+		run = productKey(fs)
+	case "product set-signature":
+		run = productSetSignature(fs)
 	case "product list":
 		run = func(ctx context.Context, s *license.Service) (any, error) { return nonNil(s.Products(ctx)) }
 	case "license add":
@@ -149,6 +158,10 @@ func admin(ctx context.Context, noun string, args []string, stdout, stderr io.Wr
 		return err
 	case err != nil:
 		return fmt.Errorf("%s %s: %s", noun, verb, explain(err))
+	}
+	if raw, ok := v.(rawOutput); ok {
+		_, err := stdout.Write(raw)
+		return err
 	}
 	return writeJSON(stdout, v)
 }

@@ -51,7 +51,9 @@ const usage = `usage:
   licgate [serve] [-addr 127.0.0.1:8080] [-data ./licgate-data] [-db DSN] [-db-max-open 32] [-db-max-idle N]
                   [-smtp URL] [-mail-from ADDR] [-sms-url URL] [-sms-from NUMBER] [-notify-log]
                   [-demo=true] [-secure-cookies] …
-  licgate product add -id ID -name NAME [-major N] [-minor N]
+  licgate product add -id ID -name NAME [-major N] [-minor N] [-rsa-key FILE] [-signature rsa-sha1|rsa-sha256]
+  licgate product set-signature -id ID [-signature rsa-sha1|rsa-sha256] [-rsa-key FILE]
+  licgate product key -id ID [-format json|pem|xml]
   licgate product list
   licgate license add -product ID [-email EMAIL] [-phone P] [-name N] [-company C] [-seats N]
                       [-expires YYYY-MM-DD] [-features a,b]

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ type serveFlags struct {
 	qlmVendor     string
 	qlmUser       string
 	qlmPassword   string
+	qlmSelfRel    releaseBudget
 	emsUser       string
 	emsPassword   string
 	secureCookies bool
@@ -62,9 +64,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.demo, "demo", true, "demo mode: seed a demo product and license into an empty store, and without -smtp write codes to the log")
 	fs.StringVar(&f.issuer, "issuer", "licgate", "iss claim of activation tokens")
 	fs.BoolVar(&f.reveal, "reveal-unknown-email", false, "answer code requests for unknown emails with an error (leaks who is a customer)")
-	fs.StringVar(&f.qlmVendor, "qlm-vendor", "", "enables ReleaseLicenseHttp: the is_vendor it requires (with -qlm-user and -qlm-password)")
-	fs.StringVar(&f.qlmUser, "qlm-user", "", "is_user required by ReleaseLicenseHttp")
-	fs.StringVar(&f.qlmPassword, "qlm-password", "", "is_pwd required by ReleaseLicenseHttp")
+	fs.StringVar(&f.qlmVendor, "qlm-vendor", "", "enables ReleaseLicenseHttp and ActivateKey for the vendor: the is_vendor they require (with -qlm-user and -qlm-password)")
+	fs.StringVar(&f.qlmUser, "qlm-user", "", "is_user required by ReleaseLicenseHttp and ActivateKey")
+	fs.StringVar(&f.qlmPassword, "qlm-password", "", "is_pwd required by ReleaseLicenseHttp and ActivateKey")
+	fs.Var(&f.qlmSelfRel, "qlm-self-release", "lets a QLM client release its own seat with its computer key (is_pckey), without vendor credentials, N times per license per period: N/PERIOD, such as 3/720h; empty: off")
 	fs.StringVar(&f.emsUser, "ems-user", "", "enables the EMS vendor login (login.ws): its user name (with -ems-password)")
 	fs.StringVar(&f.emsPassword, "ems-password", "", "password of the EMS vendor login")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the EMS session cookie Secure on every answer: set it when a proxy in front of licgate terminates TLS (over direct TLS it is Secure anyway)")
@@ -247,7 +250,11 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 		qopts = append(qopts, qlm.WithClientIP(headerIP(f.ipHeader)))
 	}
 	if f.qlmVendor != "" || f.qlmUser != "" || f.qlmPassword != "" {
-		qopts = append(qopts, qlm.WithRelease(f.qlmVendor, f.qlmUser, f.qlmPassword))
+		qopts = append(qopts, qlm.WithRelease(f.qlmVendor, f.qlmUser, f.qlmPassword),
+			qlm.WithActivateKey(f.qlmVendor, f.qlmUser, f.qlmPassword))
+	}
+	if f.qlmSelfRel.n > 0 {
+		qopts = append(qopts, qlm.WithSelfRelease(f.qlmSelfRel.n, f.qlmSelfRel.per))
 	}
 	q, err := qlm.NewHandler(svc, qopts...)
 	if err != nil {
@@ -265,7 +272,7 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 		return nil, nil, usageError("-ems-user and -ems-password must both be set to enable the EMS vendor login")
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/qlm/qlmservice.asmx/", q)
+	// /qlm/qlmservice.asmx/ in any case, as IIS matches it: see the return.
 	mux.Handle("/ems/", e)
 	jwks := svc.KeySet().JWKS()
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
@@ -304,7 +311,75 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
-	return mux, func() { gate.Close() }, nil
+	return caseFoldPrefix("/qlm/qlmservice.asmx/", q, mux), func() { gate.Close() }, nil
+}
+
+// caseFoldPrefix sends requests whose path starts with prefix, compared
+// without regard to ASCII case (as IIS compares paths), to h, and every
+// other request to next. http.ServeMux compares paths with case, and QLM
+// clients write the path as they please: /qlm/QlmService.asmx/... .
+func caseFoldPrefix(prefix string, h, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if len(p) >= len(prefix) && asciiEqualFold(p[:len(prefix)], prefix) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// asciiEqualFold reports whether a and b are equal ignoring ASCII case
+// only (strings.EqualFold would also match "ſ" with "s" and "K" with "k").
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// releaseBudget is the value of -qlm-self-release: N releases per license
+// per period, written N/PERIOD (3/720h); empty is off.
+type releaseBudget struct {
+	n   int
+	per time.Duration
+}
+
+// String implements flag.Value.
+func (b *releaseBudget) String() string {
+	if b == nil || b.n == 0 {
+		return ""
+	}
+	return strconv.Itoa(b.n) + "/" + b.per.String()
+}
+
+// Set implements flag.Value.
+func (b *releaseBudget) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" || s == "off" {
+		*b = releaseBudget{}
+		return nil
+	}
+	ns, ps, ok := strings.Cut(s, "/")
+	n, err1 := strconv.Atoi(strings.TrimSpace(ns))
+	per, err2 := time.ParseDuration(strings.TrimSpace(ps))
+	if !ok || err1 != nil || err2 != nil || n < 1 || per < time.Minute {
+		return fmt.Errorf("want N/PERIOD with N at least 1 and PERIOD at least 1m, such as 3/720h; got %q", s)
+	}
+	*b = releaseBudget{n: n, per: per}
+	return nil
 }
 
 // janitor deletes expired codes and sessions, and rate-limit buckets that

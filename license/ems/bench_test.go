@@ -64,3 +64,25 @@ func BenchmarkHandler_Activate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHandler_FetchUpdates measures POST activation/target.ws with a
+// C2V of Thales' Java sample: body read, encoding, C2V parsing and the
+// answer; no store is touched.
+func BenchmarkHandler_FetchUpdates(b *testing.B) {
+	e := newEnv(b)
+	h, err := ems.NewHandler(e.svc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := updateC2V("712734935")
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/ems/v78/ws/activation/target.ws", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/xml")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("target.ws: %d %s", rec.Code, rec.Body)
+		}
+	}
+}

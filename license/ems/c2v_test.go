@@ -80,6 +80,15 @@ func TestParseRoute(t *testing.T) {
 		{"/ems/v90/ws/productKey/PK/activation.ws", route{res: resProductKeyActivation, id: "PK", prefix: "/ems"}},
 		{"/ems/v90/ws/activation/AID.ws", route{res: resActivation, id: "AID", prefix: "/ems"}},
 		{"/ems/v90/ws/activation/AID.ws;jsessionid=ABC", route{res: resActivation, id: "AID", prefix: "/ems", session: "ABC"}},
+		{"/ems/v78/ws/activation/target.ws", route{res: resTarget, prefix: "/ems"}},
+		{"/ems/v78/ws/Activation/Target.WS", route{res: resTarget, prefix: "/ems"}},
+		{"/ems/v21/ws/customer.ws", route{res: resCustomer, prefix: "/ems"}},
+		{"/ems/v21/ws/customer.ws;jsessionid=ABC", route{res: resCustomer, prefix: "/ems", session: "ABC"}},
+		{"/ems/v90/ws/customer/5.ws", route{res: resCustomerID, id: "5", prefix: "/ems"}},
+		{"/ems/V90/WS/login.ws", route{res: resLogin, prefix: "/ems"}},
+		{"/ems/v90/ws/target.ws", route{prefix: "/ems"}},
+		{"/ems/v90/ws/target/1.ws", route{prefix: "/ems"}},
+		{"/ems/v90/ws/entitlement.ws", route{prefix: "/ems"}},
 		{"/v90/ws/activation/AID.ws", route{res: resActivation, id: "AID"}},
 		{"/ems/v90/ws/activation/.ws", route{prefix: "/ems"}},
 		{"/ems/v90/ws/activation/AID", route{prefix: "/ems"}},
@@ -127,10 +136,10 @@ func FuzzParseRoute(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, p string) {
 		rt := parseRoute(p)
-		if rt.res == resUnknown && rt.id != "" {
+		if (rt.res == resUnknown || rt.res == resTarget || rt.res == resCustomer) && rt.id != "" {
 			t.Errorf("unknown resource with an ID: %+v", rt)
 		}
-		if (rt.res == resProductKey || rt.res == resActivation || rt.res == resProductKeyActivation) && rt.id == "" {
+		if (rt.res == resProductKey || rt.res == resActivation || rt.res == resProductKeyActivation || rt.res == resCustomerID) && rt.id == "" {
 			t.Errorf("resource without an ID: %+v", rt)
 		}
 		if !strings.HasPrefix(p, rt.prefix) {

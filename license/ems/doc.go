@@ -1,6 +1,7 @@
 // Package ems serves the Sentinel LDK-EMS v90 web services that customers'
 // programs built for Thales Sentinel use to activate: log in by product key,
-// post a C2V to activate, and fetch the license of an activation by its ID.
+// register a customer, post a C2V to activate, fetch the license of an
+// activation by its ID, and ask for pending updates by C2V.
 // [NewHandler] returns an [http.Handler] that can be mounted under any
 // prefix and answers every version segment (v21, v710, v90, …) alike.
 //
@@ -40,7 +41,8 @@
 // ([WithSessionIdle]) and end with logout.ws. Expired sessions stay in the
 // store until [license.Service.PurgeExpiredSessions] removes them.
 //
-// A vendor session (login.ws, [WithVendorCredentials]) may do everything;
+// A vendor session (login.ws, [WithVendorCredentials]) may do everything
+// but fetch an update by C2V, which no one can (see [Handler]);
 // wrong vendor logins draw on the client address's failure budget
 // ([license.Service.CheckSecret]). A product-key session may only activate
 // its own key, read it and its activations, and register a customer on it

@@ -16,6 +16,20 @@ const (
 	MsgNoProductKeyInfo = "The Product Key does not exist."                        // GET productKey/{pk}.ws
 )
 
+// Answers of licgate's own where the EMS documentation has none.
+const (
+	// MsgNoService answers, with 404, every path that names no web service
+	// licgate serves, whatever its method.
+	MsgNoService = "This web service is not available on this license server."
+	// MsgNoPendingUpdate is the 200 answer of activation/target.ws: there
+	// is no update waiting for the protection key (see [Handler]).
+	MsgNoPendingUpdate = "No pending update is available for the protection key."
+	// MsgNoCustomer answers, with 404, GET customer/{id}.ws for a customer
+	// that does not exist or that the session may not see, and PUT
+	// customer.ws from a vendor session for an unknown customer number.
+	MsgNoCustomer = "The customer does not exist."
+)
+
 // Errors of the handler itself, each with its own answer (see [Handler]).
 var (
 	errNoService         = errors.New("ems: no such web service")
@@ -33,6 +47,8 @@ var (
 	errNoC2V             = errors.New("ems: no C2V or ProtectionKeyId attribute")
 	errC2VSyntax         = errors.New("ems: C2V is not a hasp_info document")
 	errC2VNoTarget       = errors.New("ems: C2V names no protection key and has no host fingerprint")
+	errNoCustomerID      = errors.New("ems: a vendor's customer document names no customer")
+	errNoCustomerEmail   = errors.New("ems: customer document without defaultContact/emailId")
 )
 
 // malformedError is a request body that is not the expected XML document.
@@ -56,7 +72,7 @@ func (h *Handler) status(r *http.Request, rt route, err error) (int, string) {
 	)
 	switch {
 	case errors.Is(err, errNoService):
-		return http.StatusNotFound, "There is no such EMS web service."
+		return http.StatusNotFound, MsgNoService
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed, "The HTTP method " + r.Method + " is not allowed for this web service."
 	case errors.Is(err, errCrossSite):
@@ -85,6 +101,10 @@ func (h *Handler) status(r *http.Request, rt route, err error) (int, string) {
 		return http.StatusBadRequest, "Provide the C2V in an activationAttribute named C2V (or the protection key ID in one named ProtectionKeyId)."
 	case errors.Is(err, errC2VSyntax):
 		return http.StatusBadRequest, "The C2V is not valid: it must be a <hasp_info> XML document."
+	case errors.Is(err, errNoCustomerID):
+		return http.StatusBadRequest, "Name the customer to change in the <id> element: the customerId of its Product key."
+	case errors.Is(err, errNoCustomerEmail):
+		return http.StatusBadRequest, "Provide the customer's email address in <defaultContact><emailId>."
 	case errors.Is(err, errC2VNoTarget):
 		return http.StatusBadRequest, "The C2V names no protection key (<hasp id>) and carries no <host_fingerprint>."
 	case errors.Is(err, errVendorOnly):
@@ -97,6 +117,8 @@ func (h *Handler) status(r *http.Request, rt route, err error) (int, string) {
 			return http.StatusNotFound, MsgNoActivation
 		case rt.res == resProductKey && r.Method == http.MethodGet:
 			return http.StatusNotFound, MsgNoProductKeyInfo
+		case rt.res == resCustomer || rt.res == resCustomerID:
+			return http.StatusNotFound, MsgNoCustomer
 		}
 		return http.StatusNotFound, MsgNoProductKey
 	case errors.Is(err, license.ErrNoSeats):

@@ -40,6 +40,9 @@ func FuzzHandler(f *testing.F) {
 		`<authenticationDetail><userName>admin</userName><password>x</password></authenticationDetail>`,
 		`productKey=` + e.lic3.ProductKey,
 		`<activation>`,
+		`<?xml version="1.0" encoding="utf-16"?><hasp_info><haspscope><hasp id="712734935"/></haspscope></hasp_info>`,
+		`<customer><defaultContact><emailId>a@example.com</emailId><firstName>A</firstName></defaultContact></customer>`,
+		"\uFEFF<?xml version=\"1.0\" encoding=\"utf-16\"?><customer><id>1</id></customer>",
 	} {
 		f.Add(uint8(0), s)
 		f.Add(uint8(1), s)
@@ -50,9 +53,11 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "login.ws"},
 		{"POST", "loginByProductKey.ws"},
 		{"GET", "activation/" + e.lic3.ID + ".ws"},
+		{"POST", "activation/target.ws"},
+		{"PUT", "customer.ws"},
 	}
 	// 429 once the fuzzer has sent the vendor's budget of wrong passwords.
-	known := map[int]bool{200: true, 204: true, 400: true, 401: true, 403: true, 404: true, 405: true, 409: true, 410: true, 413: true, 429: true}
+	known := map[int]bool{200: true, 201: true, 204: true, 400: true, 401: true, 403: true, 404: true, 405: true, 409: true, 410: true, 413: true, 429: true}
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		p := paths[int(which)%len(paths)]
 		req := httptest.NewRequest(p.method, "/ems/v90/ws/"+p.path, strings.NewReader(body))

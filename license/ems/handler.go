@@ -23,7 +23,7 @@ const CookieName = "JSESSIONID"
 // Handler serves the Sentinel EMS v90 web services under any prefix: it
 // finds the version segment (v followed by digits or underscores, any
 // version) and the "ws" segment after it in the URL path, and routes what
-// follows:
+// follows, matching names in any case:
 //
 //	POST     login.ws                      vendor login (see [WithVendorCredentials])
 //	POST/GET loginByProductKey.ws          product-key login; productKey from the query or a form body
@@ -32,9 +32,37 @@ const CookieName = "JSESSIONID"
 //	POST     productKey/{pk}.ws            update seats, enabled, customerEmail
 //	POST     productKey/{pk}/activation.ws activate with a C2V
 //	GET      activation/{aid}.ws           the license of an activation
+//	POST     activation/target.ws          pending updates by C2V, no login: never any (see below)
+//	PUT      customer.ws                   register (or, as the vendor, set) a license's customer
+//	GET      customer/{id}.ws              a license's customer
 //
 // {pk} is the license's product key ([license.License.ProductKey]), a
-// credential; the license ID is not a product key.
+// credential; the license ID is not a product key. A customer's {id}, the
+// customerId of a product key, is the license's number
+// ([license.License.Number]), an identifier.
+//
+// # Registration
+//
+// The product-key login's <regRequired> is 2 (desired) while the license
+// has no customer and 1 (not required) once it has one, the values of
+// Thales' samples (registrationRequired DESIRED and NOT_REQUIRED in
+// <productKey>). PUT customer.ws takes a <customer> document whose
+// defaultContact/emailId is required: from a product-key session it
+// registers the customer of a license that has none (201 Created), from a
+// vendor session it sets the customer of the license its <id> names (201
+// if it had none, else 200); both answers have an empty body and a
+// relative Location, customer/{id}.ws.
+//
+// # Pending updates
+//
+// POST activation/target.ws takes a raw C2V and needs no login, so anyone
+// who can name a protection key may call it. licgate never has an update
+// to give there: its only V2C content is the activation token, a
+// credential, delivered by the activation calls to a session allowed to
+// see it. So every well-formed C2V, of a known key or not, is answered
+// alike and without a look-up: 200, the header polling-frequency (see
+// [WithPollingFrequency]) and the text [MsgNoPendingUpdate], which holds
+// no <hasp_info>, so that clients apply nothing.
 //
 // Both logins set the cookie JSESSIONID (32 upper-case hex characters,
 // HttpOnly, SameSite=Lax, Secure over TLS or with [WithSecureCookie], Path
@@ -52,26 +80,30 @@ const CookieName = "JSESSIONID"
 // vendor session. Another product key, or another key's activation,
 // answers exactly like a missing one.
 //
-// A call that changes state (every POST, and the logins and the logout
-// whatever their method) is refused when a browser makes it from another
-// site, as [http.CrossOriginProtection] tells by the Sec-Fetch-Site and
+// A call that changes state (every POST and PUT but activation/target.ws,
+// and the logins and the logout whatever their method) is refused when a
+// browser makes it from another site, as [http.CrossOriginProtection] tells by the Sec-Fetch-Site and
 // Origin headers. Programs, which send neither, are not affected.
 //
 // # Answers
 //
-// XML answers are 200 with [ContentTypeXML]. Failures are plain text
+// XML answers are 200 with [ContentTypeXML]. Request documents are read
+// as their bytes say, whatever encoding their declaration names (see
+// [xmlmodel.DecodeEMSText]). Failures are plain text
 // ([ContentTypeText]), a sentence for the person reading a client's log:
 // the exact texts of the EMS documentation where it has one
 // ([MsgNoActivation], [MsgNoProductKey], [MsgNoProductKeyInfo], all 404),
 // otherwise:
 //
-//	400 malformed XML, a missing or unusable C2V, invalid values
+//	400 malformed XML, a missing or unusable C2V, invalid values; a
+//	    customer without an email address, or a vendor's without an <id>
 //	401 no session, or an unknown, expired or ended one; wrong vendor credentials
 //	403 a revoked, disabled (suspended) or expired product key; a revoked
 //	    activation; a change that takes a vendor session; a state-changing
 //	    call from another site
-//	404 besides the texts above, a path that names no web service
-//	405 a method the resource does not take
+//	404 besides the texts above, [MsgNoCustomer], and [MsgNoService] for
+//	    a path that names no web service licgate serves, whatever the method
+//	405 a method a served resource does not take, with Allow
 //	409 every seat of the product key in use
 //	410 a released activation
 //	413 a body over the limit (see [WithMaxBodyBytes])
@@ -141,6 +173,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = h.activate(w, r, rt)
 	case resActivation:
 		err = h.getActivation(w, r, rt)
+	case resTarget:
+		err = h.fetchUpdates(w, r)
+	case resCustomer:
+		err = h.putCustomer(w, r, rt)
+	case resCustomerID:
+		err = h.getCustomer(w, r, rt)
 	}
 	if err != nil {
 		h.fail(w, r, rt, err)

@@ -206,7 +206,7 @@ func TestLoginByProductKey(t *testing.T) {
 			if err := xmlmodel.UnmarshalEMS([]byte(r.body), &er); err != nil {
 				t.Fatal(err)
 			}
-			if er.Stat != "ok" || er.RegRequired != "0" || !sessionIDRE.MatchString(er.SessionID) {
+			if er.Stat != "ok" || er.RegRequired != xmlmodel.RegNotRequired || !sessionIDRE.MatchString(er.SessionID) {
 				t.Errorf("got %+v", er)
 			}
 			want := "JSESSIONID=" + er.SessionID + "; Path=/ems; HttpOnly; SameSite=Lax"
@@ -438,8 +438,8 @@ func TestActivationErrors(t *testing.T) {
 		{"re-activation, same key", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest(updateC2V("712734935"), ""), 200, ""},
 		{"no seats", "POST", "productKey/" + e.lic.ProductKey + "/activation.ws", javaRequest(updateC2V("712734936"), ""), 409,
 			"The Product key has no activations left: all of its seats are in use."},
-		{"unknown service", "GET", "target.ws", "", 404, "There is no such EMS web service."},
-		{"unknown resource", "GET", "activation/" + aid + "/target.ws", "", 404, "There is no such EMS web service."},
+		{"unknown service", "GET", "target.ws", "", 404, ems.MsgNoService},
+		{"unknown resource", "GET", "activation/" + aid + "/target.ws", "", 404, ems.MsgNoService},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -461,13 +461,13 @@ func TestActivationErrors(t *testing.T) {
 
 	t.Run("version segments", func(t *testing.T) {
 		t.Parallel()
-		for _, ver := range []string{"v1", "v21", "v71", "v710", "v90", "v9_0"} {
+		for _, ver := range []string{"v1", "v21", "v71", "v710", "v90", "v9_0", "V90"} {
 			if r := e.do(c, "GET", e.url(ver, "activation/"+aid+".ws"), "", ""); r.status != 200 {
 				t.Errorf("%s: %d %s", ver, r.status, r.body)
 			}
 		}
-		for _, ver := range []string{"v", "x90", "v9a", "V90"} {
-			wantText(t, e.do(c, "GET", e.url(ver, "activation/"+aid+".ws"), "", ""), 404, "There is no such EMS web service.")
+		for _, ver := range []string{"v", "x90", "v9a", "90"} {
+			wantText(t, e.do(c, "GET", e.url(ver, "activation/"+aid+".ws"), "", ""), 404, ems.MsgNoService)
 		}
 	})
 }

@@ -26,6 +26,7 @@ type config struct {
 	cookiePath   string
 	secureCookie bool
 	maxBody      int64
+	polling      int
 	clientIP     func(*http.Request) string
 	logger       *slog.Logger
 }
@@ -156,6 +157,20 @@ func WithMaxBodyBytes(n int64) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l
+		return nil
+	}
+}
+
+// WithPollingFrequency sets the polling-frequency header of the answer of
+// activation/target.ws: how many minutes clients should wait before they
+// ask for pending updates again, between 0 and 525600 (a year); 0 tells
+// them to ignore it. Default: 0.
+func WithPollingFrequency(minutes int) Option {
+	return func(c *config) error {
+		if minutes < 0 || minutes > 525600 {
+			return ErrBadOption
+		}
+		c.polling = minutes
 		return nil
 	}
 }

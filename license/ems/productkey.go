@@ -158,8 +158,9 @@ func (h *Handler) updateProductKey(w http.ResponseWriter, r *http.Request, rt ro
 
 // productKeyDoc is the <productKey> answer: EMS's fixed attributes, the
 // license's seats and status, and one AID and protectionKeyId per
-// activation holding a seat. licgate has no numeric entitlement or customer
-// IDs: entitlementId is the license ID and customerId the customer's email.
+// activation holding a seat. entitlementId is the license ID, and
+// customerId the license's number when it has a customer (see
+// getCustomer), else empty.
 func (h *Handler) productKeyDoc(ctx context.Context, l license.License) (xmlmodel.ProductKey, error) {
 	p, err := h.svc.Product(ctx, l.ProductID)
 	if err != nil {
@@ -175,7 +176,7 @@ func (h *Handler) productKeyDoc(ctx context.Context, l license.License) (xmlmode
 		Available:            strconv.Itoa(max(0, l.Seats-l.SeatsHeld)),
 		Enabled:              strconv.FormatBool(l.Status == license.StatusActive),
 		Type:                 "Product Key-based",
-		RegistrationRequired: "NOT_REQUIRED",
+		RegistrationRequired: registrationRequired(l),
 		CustomerEmail:        l.Email,
 		CustomerName:         l.Name,
 		ProductInfo: []xmlmodel.ProductInfo{{
@@ -187,7 +188,7 @@ func (h *Handler) productKeyDoc(ctx context.Context, l license.License) (xmlmode
 			{Name: xmlmodel.AttrClearBeforeApplyingUpdate, Value: "null", ISVPermission: "NONE", EndUserPermission: "WRITE"},
 		},
 		EntitlementID: l.ID,
-		CustomerID:    l.Email,
+		CustomerID:    customerID(l),
 	}
 	seen := make(map[string]bool, len(as))
 	for _, a := range as {
@@ -201,4 +202,14 @@ func (h *Handler) productKeyDoc(ctx context.Context, l license.License) (xmlmode
 		}
 	}
 	return doc, nil
+}
+
+// registrationRequired is the <registrationRequired> of a product key, as
+// [regRequired] says it for the login: DESIRED while the license has no
+// customer, NOT_REQUIRED once it has one.
+func registrationRequired(l license.License) string {
+	if regRequired(l) == xmlmodel.RegDesired {
+		return "DESIRED"
+	}
+	return "NOT_REQUIRED"
 }

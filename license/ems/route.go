@@ -16,6 +16,9 @@ const (
 	resProductKey
 	resProductKeyActivation
 	resActivation
+	resTarget     // activation/target.ws: pending updates by C2V
+	resCustomer   // customer.ws
+	resCustomerID // customer/{id}.ws
 )
 
 // route is a parsed request path.
@@ -27,11 +30,15 @@ type route struct {
 	session string
 }
 
-// parseRoute finds "/v{N}/ws/" in p and the resource after it.
+// parseRoute finds "/v{N}/ws/" in p and the resource after it. The version
+// segment, "ws" and the resource names match in any case: EMS
+// documentation and clients spell them variously (loginByProductKey.ws,
+// loginbyproductkey.ws), and no EMS server serves anything else under
+// those names.
 func parseRoute(p string) route {
 	seg := strings.Split(p, "/")
 	for i := 0; i+2 < len(seg); i++ {
-		if !isVersion(seg[i]) || seg[i+1] != "ws" {
+		if !isVersion(seg[i]) || !strings.EqualFold(seg[i+1], "ws") {
 			continue
 		}
 		rt := route{prefix: strings.Join(seg[:i], "/")}
@@ -59,7 +66,7 @@ func indexFoldASCII(s, sub string) int {
 }
 
 func isVersion(s string) bool {
-	if len(s) < 2 || s[0] != 'v' {
+	if len(s) < 2 || s[0] != 'v' && s[0] != 'V' {
 		return false
 	}
 	return strings.Trim(s[1:], "0123456789_") == ""
@@ -82,14 +89,21 @@ func resolve(rest []string) (resource, string) {
 			return resLoginByProductKey, ""
 		case is(rest[0], "logout.ws"):
 			return resLogout, ""
+		case is(rest[0], "customer.ws"):
+			return resCustomer, ""
 		}
 	case 2:
+		if is(rest[0], "activation") && is(rest[1], "target.ws") {
+			return resTarget, ""
+		}
 		if v, ok := id(rest[1]); ok {
 			switch {
 			case is(rest[0], "productKey"):
 				return resProductKey, v
 			case is(rest[0], "activation"):
 				return resActivation, v
+			case is(rest[0], "customer"):
+				return resCustomerID, v
 			}
 		}
 	case 3:
@@ -101,14 +115,20 @@ func resolve(rest []string) (resource, string) {
 }
 
 // allowed returns the Allow header for a method the resource does not
-// take, or "" if it takes it.
+// take, or "" if it takes it. A path that names no web service licgate
+// serves takes every method, to be answered 404: only a served resource
+// blames the method.
 func allowed(res resource, method string) string {
 	var allow []string
 	switch res {
 	case resUnknown:
 		return ""
-	case resLogin, resProductKeyActivation:
+	case resLogin, resProductKeyActivation, resTarget:
 		allow = []string{http.MethodPost}
+	case resCustomer:
+		allow = []string{http.MethodPut}
+	case resCustomerID:
+		allow = []string{http.MethodGet}
 	case resLoginByProductKey, resLogout:
 		allow = []string{http.MethodPost, http.MethodGet}
 	case resProductKey:
@@ -125,12 +145,13 @@ func allowed(res resource, method string) string {
 }
 
 // changesState reports whether a call of the resource with the method
-// changes state on the server: every POST, and the logins and the logout
-// whatever their method, since each opens or ends a session. Such a call
-// is refused when a browser makes it from another site.
+// changes state on the server: every POST and PUT, and the logins and the
+// logout whatever their method, since each opens or ends a session, but
+// not activation/target.ws, which changes nothing and answers every caller
+// alike. Such a call is refused when a browser makes it from another site.
 func changesState(res resource, method string) bool {
 	switch res {
-	case resUnknown:
+	case resUnknown, resTarget:
 		return false
 	case resLogin, resLoginByProductKey, resLogout:
 		return true

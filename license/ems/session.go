@@ -71,7 +71,18 @@ func (h *Handler) loginByProductKey(w http.ResponseWriter, r *http.Request, rt r
 		return err
 	}
 	http.SetCookie(w, h.cookie(r, rt, id))
-	return h.writeXML(w, xmlmodel.EMSResponse{RegRequired: "0", SessionID: id, Stat: "ok"}, true)
+	return h.writeXML(w, xmlmodel.EMSResponse{RegRequired: regRequired(l), SessionID: id, Stat: "ok"}, true)
+}
+
+// regRequired is the <regRequired> of a product-key login: registration
+// is desired (PUT customer.ws) while the license has no customer, and not
+// required once it has one. licgate activates a license without a
+// customer, so it never says mandatory.
+func regRequired(l license.License) string {
+	if l.Customer == (license.Customer{}) {
+		return xmlmodel.RegDesired
+	}
+	return xmlmodel.RegNotRequired
 }
 
 // productKeyParam reads the productKey parameter as a servlet's
@@ -97,18 +108,21 @@ func (h *Handler) productKeyParam(w http.ResponseWriter, r *http.Request) (strin
 	return formValue(form, "productKey"), nil
 }
 
-// formValue returns the first non-empty value of the parameter, trimmed;
-// the name is matched exactly, then ignoring case.
+// formValue returns the first non-empty value of the parameter, trimmed
+// of spaces and of the NUL a C client sends when it counts a string's
+// terminator (Thales' WinINet sample does); the name is matched exactly,
+// then ignoring case.
 func formValue(v url.Values, name string) string {
+	trim := func(s string) string { return strings.TrimSpace(strings.Trim(s, "\x00")) }
 	for _, s := range v[name] {
-		if s = strings.TrimSpace(s); s != "" {
+		if s = trim(s); s != "" {
 			return s
 		}
 	}
 	for k, vs := range v {
 		if strings.EqualFold(k, name) {
 			for _, s := range vs {
-				if s = strings.TrimSpace(s); s != "" {
+				if s = trim(s); s != "" {
 					return s
 				}
 			}

@@ -7,17 +7,24 @@
 //   - ActivateKeyByAuthorizationCodeHttp: activation with that code;
 //   - ValidateLicenseHttp: activation by activation key, and re-validation
 //     with a computer key (is_pckey);
-//   - ReleaseLicenseHttp: freeing a seat, off unless [WithRelease] is given;
+//   - ReleaseLicenseHttp: freeing a seat, by the vendor ([WithRelease]) or
+//     by the client that holds it, with its computer key and within a
+//     release budget per license ([WithSelfRelease]); off unless one is given;
+//   - ActivateKey: the e-commerce activation a vendor's store calls, behind
+//     vendor credentials ([WithActivateKey]); off unless given;
 //   - PingHttp.
 //
 // # Wire rules
 //
-// Arguments are read from the query string and a form body together, the
-// query winning, with names matched without regard to case;
+// The method is the last segment of the URL path, in any case. Arguments
+// are read as ASP.NET's Request.Params reads them: the query string and a
+// form body, split on '&' only, '+' a space, an invalid '%' escape kept as
+// it is, %uXXXX understood, names compared without regard to case, and the
+// values of a name given twice joined with commas, the query's first;
 // is_minorverson is accepted for is_minorversion. Every answer is 200 with
-// text/xml; charset=utf-8 and a <QuickLicenseManager> fragment; failures are
-// <error> elements, with <status> carrying QLM's ELicenseStatus bits where
-// they apply. Activation answers carry the ValidateLicenseHttp element set
+// text/xml; charset=utf-8 and a <QuickLicenseManager> fragment. Failures are
+// <error> alone, as QLM documents them; license answers carry the
+// ValidateLicenseHttp element set, <status> with QLM's ELicenseStatus bits,
 // and the activation token in an added <activationToken> element.
 //
 // The handler holds no rules: it translates to and from [license.Service].

@@ -41,7 +41,7 @@ func ExampleNewHandler() {
 	// Output:
 	// 200 text/xml; charset=utf-8
 	// true true true
-	// <?xml version='1.0' encoding='UTF-8'?><QuickLicenseManager><error>The activation key is not valid</error><status>8</status></QuickLicenseManager>
+	// <?xml version='1.0' encoding='UTF-8'?><QuickLicenseManager><error>The activation key is not valid</error></QuickLicenseManager>
 }
 
 func ExampleParseProperties() {

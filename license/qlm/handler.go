@@ -64,6 +64,7 @@ func NewHandler(svc *license.Service, opts ...Option) (*Handler, error) {
 		"activatekeybyauthorizationcodehttp":        h.activateByCode,
 		"validatelicensehttp":                       h.validate,
 		"releaselicensehttp":                        h.release,
+		"activatekey":                               h.activateKey,
 		"pinghttp":                                  h.ping,
 	}
 	return h, nil
@@ -83,18 +84,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		a, err := readArgs(w, r, h.cfg.maxBody)
 		if err != nil {
-			resp = fail("Bad request: " + err.Error())
+			resp = fail("Bad request: " + err.Error() + ".")
 			break
 		}
 		if bom, err = a.bool("is_writebom", false); err != nil {
-			resp = fail(err.Error())
+			resp = invalid(err)
 			break
 		}
 		resp = fn(r.Context(), a, r)
 	default:
 		resp = fail("HTTP method " + r.Method + " is not supported; use GET or POST.")
 	}
+	// This is the one place where the bytes of every answer are made, license
+	// answers (xmlmodel.QLMLicense) included: whatever must change a body
+	// as a whole, such as an XML signature, belongs right here, between
+	// marshalling and writing.
+	s, sign := resp.(signed)
+	if sign {
+		resp = s.answer
+	}
 	body, err := xmlmodel.MarshalQLM(resp, bom)
+	if err == nil && sign {
+		body, err = h.sign(r.Context(), s, body)
+	}
 	if err != nil {
 		h.logger.Error("qlm: encode response", "err", err)
 		body, _ = xmlmodel.MarshalQLM(fail("Internal error."), false)
@@ -110,10 +122,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// fail is an error answer: <error> alone, as QLM documents it, with no
+// <status> a client could mistake for a license's.
 func fail(msg string) xmlmodel.QLMResult { return xmlmodel.QLMResult{Error: msg} }
 
-func failStatus(msg string, status int) xmlmodel.QLMResult {
-	return xmlmodel.QLMResult{Error: msg, Status: &status}
+// invalid is the error answer for an argument that cannot be read.
+func invalid(err error) xmlmodel.QLMResult {
+	return fail("Invalid argument: " + err.Error() + ".")
 }
 
 // printable shortens s and drops what is not printable, for echoing input.
@@ -147,7 +162,7 @@ func target(a args) (license.Target, error) {
 func (h *Handler) requestCode(ctx context.Context, a args, r *http.Request) any {
 	t, err := target(a)
 	if err != nil {
-		return fail(err.Error())
+		return invalid(err)
 	}
 	switch {
 	case a.get("is_email") == "":
@@ -176,7 +191,7 @@ func (h *Handler) requestCode(ctx context.Context, a args, r *http.Request) any 
 func (h *Handler) activateByCode(ctx context.Context, a args, r *http.Request) any {
 	t, err := target(a)
 	if err != nil {
-		return fail(err.Error())
+		return invalid(err)
 	}
 	if a.get("is_pcid") == "" {
 		return fail("Missing argument: is_pcid.")
@@ -203,11 +218,11 @@ func (h *Handler) activateByCode(ctx context.Context, a args, r *http.Request) a
 func (h *Handler) validate(ctx context.Context, a args, r *http.Request) any {
 	t, err := target(a)
 	if err != nil {
-		return fail(err.Error())
+		return invalid(err)
 	}
 	activate, err := a.bool("is_activate", true)
 	if err != nil {
-		return fail(err.Error())
+		return invalid(err)
 	}
 	key, pcid, ck := a.get("is_avkey"), a.get("is_pcid"), a.get("is_pckey")
 	if pcid == "" {
@@ -242,18 +257,23 @@ func (h *Handler) validate(ctx context.Context, a args, r *http.Request) any {
 	return h.licenseInfo(res)
 }
 
+// release serves ReleaseLicenseHttp: a vendor release with is_vendor,
+// is_user and is_pwd ([WithRelease]), or the client's own release with the
+// computer key ([WithSelfRelease]).
 func (h *Handler) release(ctx context.Context, a args, r *http.Request) any {
-	if !h.cfg.release {
-		return fail("ReleaseLicenseHttp is disabled on this server.")
-	}
-	ok, err := h.svc.CheckSecret(ctx, h.cfg.clientIP(r), func() bool {
-		return equal(a.get("is_vendor"), h.cfg.vendor)&equal(a.get("is_user"), h.cfg.user)&equal(a.get("is_pwd"), h.cfg.password) == 1
-	})
+	vendorCall := a.get("is_vendor") != "" || a.get("is_user") != "" || a.get("is_pwd") != ""
 	switch {
-	case err != nil:
-		return h.failure(err)
-	case !ok:
-		return fail("Authentication failed: is_vendor, is_user and is_pwd do not match.")
+	case h.cfg.release != nil && (vendorCall || h.cfg.selfRelease.limit == 0):
+		return h.vendorRelease(ctx, a, r)
+	case h.cfg.selfRelease.limit > 0:
+		return h.selfRelease(ctx, a, r)
+	}
+	return fail("ReleaseLicenseHttp is disabled on this server.")
+}
+
+func (h *Handler) vendorRelease(ctx context.Context, a args, r *http.Request) any {
+	if resp, ok := h.vendorAuth(ctx, a, r, h.cfg.release); !ok {
+		return resp
 	}
 	key, pcid := a.get("is_avkey"), a.get("is_pcid")
 	if key == "" || pcid == "" {
@@ -266,7 +286,103 @@ func (h *Handler) release(ctx context.Context, a args, r *http.Request) any {
 	if err != nil {
 		return h.failure(err)
 	}
+	return released(l)
+}
+
+// selfRelease releases the seat of a client that proves it holds it with
+// the computer key, within the license's release budget.
+func (h *Handler) selfRelease(ctx context.Context, a args, r *http.Request) any {
+	key, pcid, ck := a.get("is_avkey"), a.get("is_pcid"), a.get("is_pckey")
+	if key == "" || pcid == "" || ck == "" {
+		return fail("Missing argument: is_avkey, is_pcid and is_pckey (the computer key) are required to release a license without vendor credentials.")
+	}
+	l, err := h.svc.LicenseByKey(ctx, key)
+	if err != nil {
+		return h.failure(err)
+	}
+	// The computer key is a credential: a wrong one costs the client
+	// address a failure, taken before it is compared.
+	var verr error
+	ok, err := h.svc.CheckSecret(ctx, h.cfg.clientIP(r), func() bool {
+		_, verr = h.svc.Validate(ctx, license.ValidationRequest{ComputerKey: ck, ComputerID: pcid, LicenseID: l.ID})
+		return !errors.Is(verr, license.ErrComputerMismatch)
+	})
+	switch {
+	case err != nil:
+		return h.failure(err)
+	case !ok:
+		return h.failure(license.ErrComputerMismatch)
+	case verr != nil:
+		return h.failure(verr)
+	}
+	// The budget is taken before the release it guards, and given back if
+	// the release does not happen.
+	b := license.Bucket{Key: "qlm-release:" + l.ID, Burst: h.cfg.selfRelease.limit, Window: h.cfg.selfRelease.per}
+	ok, err = h.svc.Store().TakeToken(ctx, b, h.svc.Now())
+	switch {
+	case err != nil:
+		return h.failure(err)
+	case !ok:
+		return fail("This license has been released too many times recently. Please try again later, or ask the vendor to release it.")
+	}
+	if _, err := h.svc.Release(ctx, l.ID, pcid); err != nil {
+		if rerr := h.svc.Store().ReturnToken(ctx, b, h.svc.Now()); rerr != nil {
+			h.logger.Error("qlm: return release token", "err", rerr)
+		}
+		return h.failure(err)
+	}
+	return released(l)
+}
+
+func released(l license.License) xmlmodel.QLMResult {
 	return xmlmodel.QLMResult{Result: fmt.Sprintf("ActivationKey %s has been released.", l.Key)}
+}
+
+// activateKey serves ActivateKey, the e-commerce activation: a vendor
+// activates a key for a computer, and gets what ValidateLicenseHttp
+// answers when it activates.
+func (h *Handler) activateKey(ctx context.Context, a args, r *http.Request) any {
+	if h.cfg.activateKey == nil {
+		return fail("ActivateKey is disabled on this server.")
+	}
+	if resp, ok := h.vendorAuth(ctx, a, r, h.cfg.activateKey); !ok {
+		return resp
+	}
+	t, err := target(a)
+	if err != nil {
+		return invalid(err)
+	}
+	key, pcid := a.get("is_avkey"), a.get("is_pcid")
+	if key == "" || pcid == "" {
+		return fail("Missing argument: is_avkey and is_pcid are required.")
+	}
+	l, err := h.svc.LicenseByKey(ctx, key)
+	if err != nil {
+		return h.failure(err)
+	}
+	res, err := h.svc.Activate(ctx, license.ActivationRequest{
+		LicenseID: l.ID, ComputerID: pcid, ComputerName: a.get("is_computer_name"), Target: t,
+	})
+	if err != nil {
+		return h.failure(err)
+	}
+	return h.licenseInfo(res)
+}
+
+// vendorAuth checks is_vendor, is_user and is_pwd against want, within the
+// client address's failure budget. It returns the error answer and false
+// when they do not match.
+func (h *Handler) vendorAuth(ctx context.Context, a args, r *http.Request, want *vendorLogin) (xmlmodel.QLMResult, bool) {
+	ok, err := h.svc.CheckSecret(ctx, h.cfg.clientIP(r), func() bool {
+		return equal(a.get("is_vendor"), want.vendor)&equal(a.get("is_user"), want.user)&equal(a.get("is_pwd"), want.password) == 1
+	})
+	switch {
+	case err != nil:
+		return h.failure(err), false
+	case !ok:
+		return fail("Authentication failed: is_vendor, is_user and is_pwd do not match."), false
+	}
+	return xmlmodel.QLMResult{}, true
 }
 
 // equal compares in constant time, hashing first so that lengths leak nothing.
@@ -285,9 +401,10 @@ func (h *Handler) ping(ctx context.Context, a args, r *http.Request) any {
 	}
 }
 
-// failure maps a service error to an <error> answer with QLM's status bits,
-// in one place. Clients see sentences; internal errors are logged, not
-// shown.
+// failure maps a service error to an <error> answer, in one place.
+// Error answers carry <error> alone, as QLM documents them: no <status>,
+// which clients read as a license's. Clients see sentences; internal
+// errors are logged, not shown.
 func (h *Handler) failure(err error) xmlmodel.QLMResult {
 	switch {
 	case errors.Is(err, license.ErrInvalid):
@@ -295,29 +412,29 @@ func (h *Handler) failure(err error) xmlmodel.QLMResult {
 	case errors.Is(err, license.ErrRateLimited):
 		return fail("Too many requests. Please try again later.")
 	case errors.Is(err, license.ErrCodeInvalid):
-		return failStatus("The authorization code is not valid. It may be mistyped, expired or already used; request a new one.", StatusInvalid)
+		return fail("The authorization code is not valid. It may be mistyped, expired or already used; request a new one.")
 	case errors.Is(err, license.ErrNoSeats):
-		return failStatus("You have reached the maximum number of activations allowed for this license. Release another computer first.", StatusExceededInstances)
+		return fail("You have reached the maximum number of activations allowed for this license. Release another computer first.")
 	case errors.Is(err, license.ErrActivationRevoked):
-		return failStatus("The activation of this computer has been revoked by the vendor.", StatusRevoked)
+		return fail("The activation of this computer has been revoked by the vendor.")
 	case errors.Is(err, license.ErrRevoked):
-		return failStatus("The license has been revoked.", StatusRevoked)
+		return fail("The license has been revoked.")
 	case errors.Is(err, license.ErrSuspended):
-		return failStatus("The license is suspended.", StatusRevoked)
+		return fail("The license is suspended.")
 	case errors.Is(err, license.ErrReleased):
-		return failStatus("The license was released on this computer and must be activated again.", StatusNeedsActivation)
+		return fail("The license was released on this computer and must be activated again.")
 	case errors.Is(err, license.ErrExpired):
-		return failStatus("Your license key expired.", StatusExpired)
+		return fail("Your license key expired.")
 	case errors.Is(err, license.ErrWrongProduct):
-		return failStatus("The activation key is not valid for this product.", StatusProductInvalid)
+		return fail("The activation key is not valid for this product.")
 	case errors.Is(err, license.ErrWrongVersion):
-		return failStatus("The activation key is not valid for this version of the product.", StatusVersionInvalid)
+		return fail("The activation key is not valid for this version of the product.")
 	case errors.Is(err, license.ErrComputerMismatch):
-		return failStatus("The computer key does not match this computer.", StatusMachineInvalid)
+		return fail("The computer key does not match this computer.")
 	case errors.Is(err, license.ErrNotActivated):
-		return failStatus("The license is not activated on this computer.", StatusNeedsActivation)
+		return fail("The license is not activated on this computer.")
 	case errors.Is(err, license.ErrNotFound):
-		return failStatus("The activation key is not valid", StatusInvalid)
+		return fail("The activation key is not valid")
 	case errors.Is(err, license.ErrNoChannel):
 		return fail("Authorization codes cannot be sent: this server has no email or SMS delivery configured.")
 	case errors.Is(err, license.ErrDelivery):
@@ -328,7 +445,8 @@ func (h *Handler) failure(err error) xmlmodel.QLMResult {
 	return fail("Internal server error. Please try again later.")
 }
 
-// licenseInfo builds the ValidateLicenseHttp element set.
+// licenseInfo builds the ValidateLicenseHttp element set, signed with the
+// product's key (sign.go).
 func (h *Handler) licenseInfo(res license.Result) any {
 	l, p, act := res.License, res.Product, res.Activation
 	now := h.svc.Now()
@@ -353,7 +471,7 @@ func (h *Handler) licenseInfo(res license.Result) any {
 			result += " Your license expires on " + l.ExpiresAt.Format("1/2/2006") + "."
 		}
 	}
-	return xmlmodel.QLMLicense{
+	return signed{product: p, answer: xmlmodel.QLMLicense{
 		CreationDateUTC:        xmlmodel.QLMTime(l.CreatedAt),
 		ComputerKey:            act.ComputerKey,
 		ActivationToken:        res.Token,
@@ -381,7 +499,7 @@ func (h *Handler) licenseInfo(res license.Result) any {
 		ActivationDate:         xmlmodel.QLMMinute(act.ActivatedAt),
 		ServerDate:             xmlmodel.QLMMinute(now),
 		ComputerType:           "PC",
-	}
+	}}
 }
 
 // features renders the features written in QLM's own "set:mask" syntax

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 )
 
 // Option configures a [Handler].
@@ -14,10 +15,9 @@ type Option func(*config) error
 var ErrBadOption = errors.New("qlm: bad option")
 
 type config struct {
-	release       bool
-	vendor        string
-	user          string
-	password      string
+	release       *vendorLogin // ReleaseLicenseHttp with vendor credentials
+	activateKey   *vendorLogin // ActivateKey
+	selfRelease   selfRelease  // ReleaseLicenseHttp with the computer key
 	clientIP      func(*http.Request) string
 	serverVersion string
 	maxBody       int64
@@ -32,15 +32,67 @@ func defaultConfig() config {
 	}
 }
 
-// WithRelease turns ReleaseLicenseHttp on. A release must carry is_vendor,
-// is_user and is_pwd equal to the given vendor credentials, none of which may
-// be empty. Default: ReleaseLicenseHttp answers that it is disabled.
+// vendorLogin is the is_vendor, is_user and is_pwd a vendor method requires.
+type vendorLogin struct{ vendor, user, password string }
+
+func newVendorLogin(vendor, user, password string) (*vendorLogin, error) {
+	if vendor == "" || user == "" || password == "" {
+		return nil, ErrBadOption
+	}
+	return &vendorLogin{vendor, user, password}, nil
+}
+
+// selfRelease is the budget of releases without vendor credentials: limit
+// per license per period; a zero limit is off.
+type selfRelease struct {
+	limit int
+	per   time.Duration
+}
+
+// WithRelease turns ReleaseLicenseHttp on for the vendor. A release must
+// carry is_vendor, is_user and is_pwd equal to the given vendor
+// credentials, none of which may be empty; wrong ones count against the
+// client address's failure budget ([license.Service.CheckSecret]).
+// Vendor releases have no release limit. See also [WithSelfRelease].
+// Default: ReleaseLicenseHttp answers that it is disabled.
 func WithRelease(vendor, user, password string) Option {
+	return func(c *config) (err error) {
+		c.release, err = newVendorLogin(vendor, user, password)
+		return err
+	}
+}
+
+// WithActivateKey turns ActivateKey on: the e-commerce activation that a
+// vendor's store calls, with is_avkey and is_pcid, to activate a key for a
+// customer's computer. A call must carry is_vendor, is_user and is_pwd
+// equal to the given credentials, none of which may be empty; wrong ones
+// count against the client address's failure budget. It answers as
+// ValidateLicenseHttp does when it activates. Default: ActivateKey answers
+// that it is disabled.
+func WithActivateKey(vendor, user, password string) Option {
+	return func(c *config) (err error) {
+		c.activateKey, err = newVendorLogin(vendor, user, password)
+		return err
+	}
+}
+
+// WithSelfRelease lets a client release its own seat without vendor
+// credentials, as QLM's releaseLicenseRequiresAuthentication=false does:
+// ReleaseLicenseHttp with is_avkey, is_pcid and the computer key that
+// computer was given, is_pckey. A wrong computer key counts against the
+// client address's failure budget. Each license may be released this way
+// limit times per period (QLM's maxReleaseCount per
+// maxReleasePeriodInDays), a budget kept in the store, so that it holds
+// across replicas: a token bucket of limit tokens that refills evenly over
+// per. limit must be at least 1 and per at least a minute. Calls that
+// carry is_vendor, is_user or is_pwd are vendor releases ([WithRelease]).
+// Default: off; without [WithRelease] too, ReleaseLicenseHttp is disabled.
+func WithSelfRelease(limit int, per time.Duration) Option {
 	return func(c *config) error {
-		if vendor == "" || user == "" || password == "" {
+		if limit < 1 || per < time.Minute {
 			return ErrBadOption
 		}
-		c.release, c.vendor, c.user, c.password = true, vendor, user, password
+		c.selfRelease = selfRelease{limit: limit, per: per}
 		return nil
 	}
 }
