@@ -65,6 +65,11 @@ var (
 	// should try again later.
 	ErrRateLimited = errors.New("license: too many requests")
 
+	// ErrReleaseLimited means the license has been released by its holders
+	// as often as its release budget allows for now. It matches
+	// [ErrRateLimited].
+	ErrReleaseLimited error = &subError{"license: too many releases", ErrRateLimited}
+
 	// ErrDelivery means a notifier could not deliver an authorization code.
 	ErrDelivery = errors.New("license: code delivery failed")
 
@@ -176,6 +181,7 @@ var messages = []struct {
 	{ErrComputerMismatch, "The computer key does not match this computer."},
 	{ErrNotActivated, "The license is not activated on this computer."},
 	{ErrCodeInvalid, "The authorization code is not valid."},
+	{ErrReleaseLimited, "This license has been released too many times recently. Please try again later, or ask the vendor to release it."},
 	{ErrRateLimited, "Too many requests. Please try again later."},
 	{ErrDelivery, "The authorization code could not be sent."},
 	{ErrNoChannel, "This server cannot send authorization codes."},

@@ -16,6 +16,7 @@ const (
 	bucketCodeEmail = "code-email:" // code requests for one email address
 	bucketCodeAddr  = "code-addr:"  // code requests from one client address
 	bucketFailAddr  = "fail-addr:"  // failed attempts at a secret from one client address
+	bucketRelease   = "release:"    // releases of one license by its seats' holders
 )
 
 func (s *Service) bucket(kind, key string, burst int) Bucket {

@@ -3,6 +3,7 @@ package license
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Release frees the seat a computer holds on a license (QLM
@@ -60,4 +61,63 @@ func (s *Service) end(ctx context.Context, aid string, st Status) (Activation, e
 		err = ErrActivationRevoked
 	}
 	return a, err
+}
+
+// OwnRelease asks to free a seat by its holder, who proves it holds the
+// seat with the computer key, as QLM's ReleaseLicenseHttp does when the
+// server does not require vendor credentials.
+type OwnRelease struct {
+	// LicenseID names the license; the caller has established that the
+	// client may name it (it presented the activation key).
+	LicenseID   string
+	ComputerID  string
+	ComputerKey string
+	// Limit releases of the license are allowed per Per, so that one key
+	// cannot be passed around more freely than its seats allow.
+	Limit int
+	Per   time.Duration
+	// ClientAddr is the client's address: a wrong computer key costs it a
+	// failure (see [Service.CheckSecret]).
+	ClientAddr string
+}
+
+// ReleaseOwn frees the seat of the computer that holds the computer key,
+// within the license's release budget. The computer key is compared under
+// the client address's failure budget; the release budget is taken before
+// the release and given back if none happens. Errors: [ErrComputerMismatch]
+// for a wrong key, [ErrRateLimited] when the client has failed too often,
+// [ErrReleaseLimited] (which matches ErrRateLimited) when the license has
+// been released Limit times within Per, and those of [Service.Release].
+func (s *Service) ReleaseOwn(ctx context.Context, req OwnRelease) (Activation, error) {
+	if req.Limit < 1 || req.Per <= 0 {
+		return Activation{}, invalidf("the release limit must be at least one release per positive period")
+	}
+	var verr error
+	ok, err := s.CheckSecret(ctx, req.ClientAddr, func() bool {
+		_, verr = s.Validate(ctx, ValidationRequest{ComputerKey: req.ComputerKey, ComputerID: req.ComputerID, LicenseID: req.LicenseID})
+		return !errors.Is(verr, ErrComputerMismatch)
+	})
+	switch {
+	case err != nil:
+		return Activation{}, err
+	case !ok:
+		return Activation{}, ErrComputerMismatch
+	case verr != nil:
+		return Activation{}, verr
+	}
+	b := Bucket{Key: bucketRelease + req.LicenseID, Burst: req.Limit, Window: req.Per}
+	if err := s.take(ctx, b); err != nil {
+		if errors.Is(err, ErrRateLimited) {
+			return Activation{}, ErrReleaseLimited
+		}
+		return Activation{}, err
+	}
+	a, err := s.Release(ctx, req.LicenseID, req.ComputerID)
+	if err != nil {
+		if rerr := s.refund(ctx, b); rerr != nil {
+			return Activation{}, errors.Join(err, rerr)
+		}
+		return Activation{}, err
+	}
+	return a, nil
 }

@@ -574,3 +574,50 @@ func TestLicenseNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseOwn: a seat's holder frees it with its computer key, within
+// the license's release budget; a wrong key frees nothing and costs the
+// client a failure; a release that does not happen costs no budget.
+func TestReleaseOwn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, license.WithCodeRateLimits(5, 20, 2, time.Hour))
+	ctx := context.Background()
+	l, _ := e.svc.CreateLicense(ctx, license.NewLicense{ProductID: "app", Seats: 3})
+	own := func(computer, key, addr string) error {
+		_, err := e.svc.ReleaseOwn(ctx, license.OwnRelease{LicenseID: l.ID, ComputerID: computer, ComputerKey: key,
+			Limit: 2, Per: 24 * time.Hour, ClientAddr: addr})
+		return err
+	}
+	a, _ := e.activate(t, l, "a")
+	b, _ := e.activate(t, l, "b")
+	c, _ := e.activate(t, l, "c")
+	if err := own("a", b.Activation.ComputerKey, "192.0.2.1"); !errors.Is(err, license.ErrComputerMismatch) {
+		t.Fatalf("another computer's key: %v, want ErrComputerMismatch", err)
+	}
+	if err := own("a", a.Activation.ComputerKey, "192.0.2.1"); err != nil {
+		t.Fatalf("own release: %v", err)
+	}
+	if err := own("a", a.Activation.ComputerKey, "192.0.2.1"); !errors.Is(err, license.ErrReleased) {
+		t.Fatalf("releasing again: %v, want ErrReleased", err)
+	}
+	if err := own("b", b.Activation.ComputerKey, "192.0.2.2"); err != nil {
+		t.Fatalf("second release: %v", err)
+	}
+	err := own("c", c.Activation.ComputerKey, "192.0.2.2")
+	if !errors.Is(err, license.ErrReleaseLimited) || !errors.Is(err, license.ErrRateLimited) {
+		t.Fatalf("third release within the period: %v, want ErrReleaseLimited", err)
+	}
+	if st, _ := e.svc.ActivationState(ctx, c.Activation.AID); st.Activation != license.StatusActive {
+		t.Fatalf("over the budget, c's activation is %q, want active", st.Activation)
+	}
+	// The wrong key above cost 192.0.2.1 one failure of two; one more, and
+	// the address is refused before any comparison.
+	own("c", a.Activation.ComputerKey, "192.0.2.1")
+	if err := own("c", c.Activation.ComputerKey, "192.0.2.1"); !errors.Is(err, license.ErrRateLimited) || errors.Is(err, license.ErrReleaseLimited) {
+		t.Fatalf("after two failures: %v, want the address's ErrRateLimited", err)
+	}
+	e.advance(12 * time.Hour)
+	if err := own("c", c.Activation.ComputerKey, "192.0.2.3"); err != nil {
+		t.Fatalf("half a period later, one release is back: %v", err)
+	}
+}

@@ -300,35 +300,11 @@ func (h *Handler) selfRelease(ctx context.Context, a args, r *http.Request) any 
 	if err != nil {
 		return h.failure(err)
 	}
-	// The computer key is a credential: a wrong one costs the client
-	// address a failure, taken before it is compared.
-	var verr error
-	ok, err := h.svc.CheckSecret(ctx, h.cfg.clientIP(r), func() bool {
-		_, verr = h.svc.Validate(ctx, license.ValidationRequest{ComputerKey: ck, ComputerID: pcid, LicenseID: l.ID})
-		return !errors.Is(verr, license.ErrComputerMismatch)
+	_, err = h.svc.ReleaseOwn(ctx, license.OwnRelease{
+		LicenseID: l.ID, ComputerID: pcid, ComputerKey: ck, ClientAddr: h.cfg.clientIP(r),
+		Limit: h.cfg.selfRelease.limit, Per: h.cfg.selfRelease.per,
 	})
-	switch {
-	case err != nil:
-		return h.failure(err)
-	case !ok:
-		return h.failure(license.ErrComputerMismatch)
-	case verr != nil:
-		return h.failure(verr)
-	}
-	// The budget is taken before the release it guards, and given back if
-	// the release does not happen.
-	b := license.Bucket{Key: "qlm-release:" + l.ID, Burst: h.cfg.selfRelease.limit, Window: h.cfg.selfRelease.per}
-	ok, err = h.svc.Store().TakeToken(ctx, b, h.svc.Now())
-	switch {
-	case err != nil:
-		return h.failure(err)
-	case !ok:
-		return fail("This license has been released too many times recently. Please try again later, or ask the vendor to release it.")
-	}
-	if _, err := h.svc.Release(ctx, l.ID, pcid); err != nil {
-		if rerr := h.svc.Store().ReturnToken(ctx, b, h.svc.Now()); rerr != nil {
-			h.logger.Error("qlm: return release token", "err", rerr)
-		}
+	if err != nil {
 		return h.failure(err)
 	}
 	return released(l)
@@ -408,6 +384,8 @@ func (h *Handler) ping(ctx context.Context, a args, r *http.Request) any {
 func (h *Handler) failure(err error) xmlmodel.QLMResult {
 	switch {
 	case errors.Is(err, license.ErrInvalid):
+		return fail(license.Explain(err))
+	case errors.Is(err, license.ErrReleaseLimited):
 		return fail(license.Explain(err))
 	case errors.Is(err, license.ErrRateLimited):
 		return fail("Too many requests. Please try again later.")
