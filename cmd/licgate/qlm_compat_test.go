@@ -173,3 +173,24 @@ func TestQLMSelfReleaseFlag(t *testing.T) {
 		t.Fatalf("3/720h parsed as %+v, %v", b, err)
 	}
 }
+
+// TestEMSPollingFrequencyFlag: -ems-polling-frequency sets the header of
+// activation/target.ws; a value out of range is refused before the port is
+// bound.
+func TestEMSPollingFrequencyFlag(t *testing.T) {
+	base := startServer(t, "-data", newData(t), "-demo=false", "-ems-polling-frequency", "90")
+	c2v := `<?xml version="1.0" encoding="UTF-8"?><hasp_info><haspscope><vendor id="37515"><hasp id="123456789" /></vendor></haspscope></hasp_info>`
+	resp, err := http.Post(base+"/ems/v90/ws/activation/target.ws", "application/xml", strings.NewReader(c2v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Values("polling-frequency"); resp.StatusCode != 200 || len(got) != 1 || got[0] != "90" {
+		t.Fatalf("target.ws: %d, polling-frequency %q; want 200, 90", resp.StatusCode, got)
+	}
+	var out, errOut bytes.Buffer
+	if code := Run(context.Background(), []string{"serve", "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-ems-polling-frequency", "-1"}, &out, &errOut); code != 2 ||
+		!strings.Contains(errOut.String(), "-ems-polling-frequency") {
+		t.Fatalf("-ems-polling-frequency -1: exit %d, %q; want a usage error", code, errOut.String())
+	}
+}

@@ -40,6 +40,7 @@ type serveFlags struct {
 	emsUser       string
 	emsPassword   string
 	secureCookies bool
+	emsPolling    int
 	limitEmail    int
 	limitAddr     int
 	limitFails    int
@@ -70,6 +71,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Var(&f.qlmSelfRel, "qlm-self-release", "lets a QLM client release its own seat with its computer key (is_pckey), without vendor credentials, N times per license per period: N/PERIOD, such as 3/720h; empty: off")
 	fs.StringVar(&f.emsUser, "ems-user", "", "enables the EMS vendor login (login.ws): its user name (with -ems-password)")
 	fs.StringVar(&f.emsPassword, "ems-password", "", "password of the EMS vendor login")
+	fs.IntVar(&f.emsPolling, "ems-polling-frequency", 0, "minutes EMS clients should wait between asks for pending updates (activation/target.ws's polling-frequency header; 0: ignore)")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the EMS session cookie Secure on every answer: set it when a proxy in front of licgate terminates TLS (over direct TLS it is Secure anyway)")
 	fs.IntVar(&f.limitEmail, "code-limit-email", license.DefaultCodesPerEmail, "code requests allowed per email address per 10 minutes (0: no limit)")
 	fs.IntVar(&f.limitAddr, "code-limit-addr", license.DefaultCodesPerAddr, "code requests allowed per client address per 10 minutes (0: no limit)")
@@ -172,7 +174,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // checkCredentials checks that the QLM release and EMS vendor credentials
-// are given whole or not at all.
+// are given whole or not at all, and the EMS polling frequency.
 func (f *serveFlags) checkCredentials() error {
 	qlm := []string{f.qlmVendor, f.qlmUser, f.qlmPassword}
 	if n := countSet(qlm...); n != 0 && n != len(qlm) {
@@ -180,6 +182,9 @@ func (f *serveFlags) checkCredentials() error {
 	}
 	if n := countSet(f.emsUser, f.emsPassword); n == 1 {
 		return usageError("-ems-user and -ems-password must both be set to enable the EMS vendor login")
+	}
+	if f.emsPolling < 0 || f.emsPolling > 525600 {
+		return usageError("-ems-polling-frequency must be 0 to 525600 minutes, not %d", f.emsPolling)
 	}
 	return nil
 }
@@ -260,7 +265,7 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 	if err != nil {
 		return nil, nil, usageError("-qlm-vendor, -qlm-user and -qlm-password must all be set to enable ReleaseLicenseHttp")
 	}
-	eopts := []ems.Option{ems.WithLogger(logger), ems.WithSecureCookie(f.secureCookies)}
+	eopts := []ems.Option{ems.WithLogger(logger), ems.WithSecureCookie(f.secureCookies), ems.WithPollingFrequency(f.emsPolling)}
 	if f.ipHeader != "" {
 		eopts = append(eopts, ems.WithClientIP(headerIP(f.ipHeader)))
 	}
