@@ -27,5 +27,15 @@
 // ValidateLicenseHttp element set, <status> with QLM's ELicenseStatus bits,
 // and the activation token in an added <activationToken> element.
 //
+// # Signatures
+//
+// License answers (ValidateLicenseHttp, ActivateKeyByAuthorizationCodeHttp,
+// ActivateKey) carry an enveloped XML-DSig signature by the product's RSA
+// key ([license.Product].RSAKey), as QLM's cross-platform clients expect
+// of the answer they keep as their license file: see [SignAnswer]. A
+// vendor moving from QLM imports the key its programs trust with
+// [ParseRSAPrivateKey] (.NET <RSAKeyValue> or PEM); [MarshalRSAKeyValue]
+// and [MarshalPublicKeyPEM] export the public part for the programs.
+//
 // The handler holds no rules: it translates to and from [license.Service].
 package qlm
