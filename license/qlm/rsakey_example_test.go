@@ -1,10 +1,13 @@
 package qlm_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log"
-	"os"
 	"strings"
 
 	"github.com/licgate/licgate/license"
@@ -13,33 +16,45 @@ import (
 
 // A vendor moving from QLM imports the product's key as QLM exported it,
 // .NET <RSAKeyValue> XML with the private parts; PEM is read the same way.
+// Here a key made on the spot stands for the exported file.
 func ExampleParseRSAPrivateKey() {
-	for _, name := range []string{"rsakey-dotnet.xml", "rsakey-pkcs1.pem", "rsakey-pkcs8.pem"} {
-		data, err := os.ReadFile("testdata/" + name)
+	made, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(made)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, file := range []struct {
+		form string
+		data []byte
+	}{
+		{".NET XML", rsaKeyValueXML(made)}, // what RSA.ToXmlString(true) writes
+		{"PKCS #1 PEM", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(made)})},
+		{"PKCS #8 PEM", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})},
+	} {
+		key, err := qlm.ParseRSAPrivateKey(file.data)
 		if err != nil {
 			log.Fatal(err)
 		}
-		key, err := qlm.ParseRSAPrivateKey(data)
-		if err != nil {
-			log.Fatal(err)
-		}
-		fmt.Println(name, key.N.BitLen())
+		fmt.Println(file.form, key.N.BitLen(), key.Equal(made))
 	}
 	// Output:
-	// rsakey-dotnet.xml 2048
-	// rsakey-pkcs1.pem 2048
-	// rsakey-pkcs8.pem 2048
+	// .NET XML 2048 true
+	// PKCS #1 PEM 2048 true
+	// PKCS #8 PEM 2048 true
 }
 
 // Keys too small to sign QLM answers are refused with a reason; the
 // error also matches [license.ErrInvalid], whose sentence
 // ([license.Explain]) gives the reason to the person who sent the key.
 func ExampleParseRSAPrivateKey_errorChecking() {
-	data, err := os.ReadFile("testdata/rsakey-1024-dotnet.xml")
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = qlm.ParseRSAPrivateKey(data)
+	_, err = qlm.ParseRSAPrivateKey(rsaKeyValueXML(small))
 	switch {
 	case errors.Is(err, qlm.ErrRSAKey):
 		fmt.Println(err)
@@ -55,21 +70,25 @@ func ExampleParseRSAPrivateKey_errorChecking() {
 // The public key, for the programs that verify the product's answers: in
 // .NET form for QLM's clients, and in PEM for everyone else.
 func ExampleMarshalRSAKeyValue() {
-	data, err := os.ReadFile("testdata/rsakey-pkcs8.pem")
+	made, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		log.Fatal(err)
 	}
-	key, err := qlm.ParseRSAPrivateKey(data)
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(made)
+	if err != nil {
+		log.Fatal(err)
+	}
+	key, err := qlm.ParseRSAPrivateKey(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}))
 	if err != nil {
 		log.Fatal(err)
 	}
 	xml := string(qlm.MarshalRSAKeyValue(&key.PublicKey))
 	fmt.Println(xml[:len("<RSAKeyValue><Modulus>")], "…", xml[strings.Index(xml, "</Modulus>"):])
-	pem, err := qlm.MarshalPublicKeyPEM(&key.PublicKey)
+	pubPEM, err := qlm.MarshalPublicKeyPEM(&key.PublicKey)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(strings.SplitN(string(pem), "\n", 2)[0])
+	fmt.Println(strings.SplitN(string(pubPEM), "\n", 2)[0])
 	// Output:
 	// <RSAKeyValue><Modulus> … </Modulus><Exponent>AQAB</Exponent></RSAKeyValue>
 	// -----BEGIN PUBLIC KEY-----

@@ -7,17 +7,12 @@ import (
 	"github.com/licgate/licgate/license/qlm"
 )
 
-var keySeeds = []string{
-	"rsakey-dotnet.xml", "rsakey-pkcs1.pem", "rsakey-pkcs8.pem", "rsakey-other-pkcs8.pem",
-	"rsakey-public.xml", "rsakey-public.pem", "rsakey-1024-dotnet.xml",
-}
-
 // FuzzParseRSAPrivateKey checks that no input makes the key parsers panic,
 // and that every key they accept can sign and exports a public key that
 // reads back as the same key.
 func FuzzParseRSAPrivateKey(f *testing.F) {
-	for _, name := range keySeeds {
-		f.Add(readTestdata(f, name))
+	for _, seed := range keySeeds(f) {
+		f.Add(seed)
 	}
 	f.Add([]byte("<RSAKeyValue><Modulus>AQAB</Modulus><Exponent>AQAB</Exponent><P>Aw==</P><Q>BQ==</Q><DP>AQ==</DP><DQ>AQ==</DQ><InverseQ>AQ==</InverseQ><D>AQ==</D></RSAKeyValue>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -41,8 +36,8 @@ func FuzzParseRSAPrivateKey(f *testing.F) {
 // FuzzParseRSAPublicKey checks that no input makes the public key parser
 // panic, and that what it accepts exports and reads back in both forms.
 func FuzzParseRSAPublicKey(f *testing.F) {
-	for _, name := range keySeeds {
-		f.Add(readTestdata(f, name))
+	for _, seed := range keySeeds(f) {
+		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		pub, err := qlm.ParseRSAPublicKey(data)

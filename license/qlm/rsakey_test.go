@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -17,19 +18,19 @@ import (
 
 func TestParseRSAPrivateKey(t *testing.T) {
 	want := testKey(t)
-	dotnet := readTestdata(t, "rsakey-dotnet.xml")
+	keys := testKeys(t)
 	// .NET tools that pretty-print wrap the values in white space.
-	pretty := bytes.ReplaceAll(dotnet, []byte("><"), []byte(">\r\n  <"))
+	pretty := bytes.ReplaceAll(keys.dotnet, []byte("><"), []byte(">\r\n  <"))
 	pretty = bytes.ReplaceAll(pretty, []byte("<Modulus>"), []byte("<Modulus>\n  "))
 	tests := []struct {
 		name string
 		data []byte
 	}{
-		{".NET XML", dotnet},
+		{".NET XML", keys.dotnet},
 		{".NET XML, pretty-printed, with BOM and declaration", append([]byte("\uFEFF<?xml version=\"1.0\" encoding=\"utf-16\"?>\n"), pretty...)},
-		{"PKCS #1 PEM", readTestdata(t, "rsakey-pkcs1.pem")},
-		{"PKCS #8 PEM", readTestdata(t, "rsakey-pkcs8.pem")},
-		{"PEM after a certificate and text", append([]byte("a key for tests\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), readTestdata(t, "rsakey-pkcs8.pem")...)},
+		{"PKCS #1 PEM", keys.pkcs1},
+		{"PKCS #8 PEM", keys.pkcs8},
+		{"PEM after a certificate and text", append([]byte("a key for tests\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), keys.pkcs8...)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,24 +47,33 @@ func TestParseRSAPrivateKey(t *testing.T) {
 			}
 		})
 	}
-	if k, err := qlm.ParseRSAPrivateKey(readTestdata(t, "rsakey-other-pkcs8.pem")); err != nil || k.Equal(want) {
-		t.Errorf("openssl's key: %v", err)
-	}
+	t.Run("openssl's key", func(t *testing.T) {
+		t.Parallel()
+		data := otherKeyPEM(t)
+		k, err := qlm.ParseRSAPrivateKey(data)
+		if err != nil {
+			t.Fatalf("openssl's key: %v", err)
+		}
+		if k.Equal(want) || k.N.BitLen() != 2048 || k.Precomputed.Dp == nil {
+			t.Errorf("openssl's key: the test key, %d bits, or not precomputed", k.N.BitLen())
+		}
+	})
 }
 
 func TestExportPublicKey(t *testing.T) {
+	keys := testKeys(t)
 	k := testKey(t)
-	if got, want := qlm.MarshalRSAKeyValue(&k.PublicKey), readTestdata(t, "rsakey-public.xml"); !bytes.Equal(got, want) {
+	if got, want := qlm.MarshalRSAKeyValue(&k.PublicKey), keys.publicXML; !bytes.Equal(got, want) {
 		t.Errorf("MarshalRSAKeyValue\n got %s\nwant %s", got, want)
 	}
 	got, err := qlm.MarshalPublicKeyPEM(&k.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := readTestdata(t, "rsakey-public.pem"); !bytes.Equal(got, want) {
+	if want := keys.publicPEM; !bytes.Equal(got, want) {
 		t.Errorf("MarshalPublicKeyPEM\n got %s\nwant %s", got, want)
 	}
-	for _, form := range [][]byte{got, qlm.MarshalRSAKeyValue(&k.PublicKey), readTestdata(t, "rsakey-dotnet.xml")} {
+	for _, form := range [][]byte{got, qlm.MarshalRSAKeyValue(&k.PublicKey), keys.dotnet} {
 		pub, err := qlm.ParseRSAPublicKey(form)
 		if err != nil || !pub.Equal(&k.PublicKey) {
 			t.Errorf("ParseRSAPublicKey(%.40q) = %v", form, err)
@@ -73,10 +83,29 @@ func TestExportPublicKey(t *testing.T) {
 	if pub, err := qlm.ParseRSAPublicKey(p1); err != nil || !pub.Equal(&k.PublicKey) {
 		t.Errorf("ParseRSAPublicKey(RSA PUBLIC KEY) = %v", err)
 	}
+	t.Run("openssl's key", func(t *testing.T) {
+		// openssl's public key PEM, made from its own private key,
+		// against MarshalPublicKeyPEM of the same key as qlm reads it.
+		data := otherKeyPEM(t)
+		cmd := exec.Command("openssl", "pkey", "-pubout")
+		cmd.Stdin = bytes.NewReader(data)
+		want, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("openssl pkey -pubout: %v", err)
+		}
+		other, err := qlm.ParseRSAPrivateKey(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := qlm.MarshalPublicKeyPEM(&other.PublicKey); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("MarshalPublicKeyPEM = %v\n got %s\nwant %s", err, got, want)
+		}
+	})
 }
 
 func TestParseRSAKeyRefuses(t *testing.T) {
-	dotnet := string(readTestdata(t, "rsakey-dotnet.xml"))
+	keys := testKeys(t)
+	dotnet := string(keys.dotnet)
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	ecDER, _ := x509.MarshalPKCS8PrivateKey(ec)
 	ecPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}))
@@ -90,9 +119,9 @@ func TestParseRSAKeyRefuses(t *testing.T) {
 		name, data string
 		wantReason string
 	}{
-		{"1024 bits", string(readTestdata(t, "rsakey-1024-dotnet.xml")), "the key has 1024 bits; at least 2048 are needed"},
-		{"public XML only", string(readTestdata(t, "rsakey-public.xml")), "no private parts"},
-		{"public PEM", string(readTestdata(t, "rsakey-public.pem")), "no PEM private key"},
+		{"1024 bits", string(smallKeyXML(t)), "the key has 1024 bits; at least 2048 are needed"},
+		{"public XML only", string(keys.publicXML), "no private parts"},
+		{"public PEM", string(keys.publicPEM), "no PEM private key"},
 		{"DP disagrees", otherDP, "DP, DQ or InverseQ does not agree"},
 		{"D wrong", swap(dotnet, "D", "AQAB"), "not valid"},
 		{"Q missing", swap(dotnet, "Q", ""), "has no Q"},

@@ -1,9 +1,10 @@
 package qlm_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"fmt"
 	"log"
-	"os"
 	"strings"
 
 	"github.com/licgate/licgate/license"
@@ -15,10 +16,11 @@ import (
 // license answers itself; SignAnswer serves those who build answers of
 // their own.
 func ExampleSignAnswer() {
-	data, err := os.ReadFile("testdata/rsakey-dotnet.xml") // the product's key, exported from QLM
+	made, err := rsa.GenerateKey(rand.Reader, 2048) // stands for the product's key
 	if err != nil {
 		log.Fatal(err)
 	}
+	data := rsaKeyValueXML(made) // as QLM exports it: .NET's RSA.ToXmlString(true)
 	key, err := qlm.ParseRSAPrivateKey(data)
 	if err != nil {
 		log.Fatal(err)

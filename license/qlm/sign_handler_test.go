@@ -20,7 +20,8 @@ import (
 )
 
 // signFixture is a handler on a memory store whose products get the test
-// key, so that no test waits for a 2048-bit key to be generated.
+// key, so that the tests wait for one 2048-bit key in all rather than one
+// per product.
 type signFixture struct {
 	svc   *license.Service
 	store *memstore.Store

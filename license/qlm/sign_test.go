@@ -28,29 +28,6 @@ import (
 	"github.com/licgate/licgate/xmlmodel"
 )
 
-// The keys in testdata are test keys, made for these tests only:
-// rsakey-dotnet.xml is one 2048-bit key as .NET's RSA.ToXmlString(true)
-// writes it, rsakey-pkcs1.pem and rsakey-pkcs8.pem the same key in PEM, and
-// rsakey-public.{xml,pem} its public part.
-
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func testKey(t testing.TB) *rsa.PrivateKey {
-	t.Helper()
-	k, err := qlm.ParseRSAPrivateKey(readTestdata(t, "rsakey-dotnet.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 // sampleAnswers are answers of each shape the handler writes, with text
 // that tests the canonicalization: markup characters, quotes, white space
 // a parser normalizes, non-ASCII, and the embedded properties document.
@@ -77,7 +54,7 @@ func TestSignAnswer(t *testing.T) {
 	key := testKey(t)
 	dir := t.TempDir()
 	pubPEM := filepath.Join(dir, "public.pem")
-	if err := os.WriteFile(pubPEM, readTestdata(t, "rsakey-public.pem"), 0o600); err != nil {
+	if err := os.WriteFile(pubPEM, testKeys(t).publicPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -163,13 +140,9 @@ func checkSignedShape(t *testing.T, body, signed []byte, method, digest string) 
 
 func TestSignAnswerTampered(t *testing.T) {
 	key := testKey(t)
-	other, err := qlm.ParseRSAPrivateKey(readTestdata(t, "rsakey-other-pkcs8.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	pubPEM := filepath.Join(dir, "public.pem")
-	if err := os.WriteFile(pubPEM, readTestdata(t, "rsakey-public.pem"), 0o600); err != nil {
+	if err := os.WriteFile(pubPEM, testKeys(t).publicPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	body, err := xmlmodel.MarshalQLM(sampleAnswers()["license"], false)
@@ -180,28 +153,41 @@ func TestSignAnswerTampered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bySomeoneElse, err := qlm.SignAnswer(body, other, license.SignatureRSASHA1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sigValue := func(b []byte) string {
 		s := string(b)
 		i := strings.Index(s, "<SignatureValue>") + len("<SignatureValue>")
 		return s[i : i+20]
 	}
+	// bySomeoneElse signs body with openssl's key: without openssl, only
+	// that case is skipped.
+	bySomeoneElse := func(t *testing.T) []byte {
+		other, err := qlm.ParseRSAPrivateKey(otherKeyPEM(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := qlm.SignAnswer(body, other, license.SignatureRSASHA1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
 	tests := []struct {
 		name string
 		doc  []byte
+		make func(t *testing.T) []byte // the doc, where it needs more than body
 	}{
-		{"status changed", bytes.Replace(signed, []byte("<status>4</status>"), []byte("<status>2</status>"), 1)},
-		{"expiry changed", bytes.Replace(signed, []byte("<expiryDate>2023"), []byte("<expiryDate>2099"), 1)},
-		{"element added", bytes.Replace(signed, []byte("<Signature "), []byte("<seats>99</seats><Signature "), 1)},
-		{"signature method changed", bytes.Replace(signed, []byte("xmldsig#rsa-sha1"), []byte("xmldsig#rsa-sha256"), 1)},
-		{"signature value changed", bytes.Replace(signed, []byte(sigValue(signed)), []byte(strings.Repeat("A", 20)), 1)},
-		{"signed by another key", bySomeoneElse},
+		{"status changed", bytes.Replace(signed, []byte("<status>4</status>"), []byte("<status>2</status>"), 1), nil},
+		{"expiry changed", bytes.Replace(signed, []byte("<expiryDate>2023"), []byte("<expiryDate>2099"), 1), nil},
+		{"element added", bytes.Replace(signed, []byte("<Signature "), []byte("<seats>99</seats><Signature "), 1), nil},
+		{"signature method changed", bytes.Replace(signed, []byte("xmldsig#rsa-sha1"), []byte("xmldsig#rsa-sha256"), 1), nil},
+		{"signature value changed", bytes.Replace(signed, []byte(sigValue(signed)), []byte(strings.Repeat("A", 20)), 1), nil},
+		{"signed by another key", nil, bySomeoneElse},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.make != nil {
+				tt.doc = tt.make(t)
+			}
 			if bytes.Equal(tt.doc, signed) {
 				t.Fatal("the test did not tamper")
 			}
@@ -276,7 +262,7 @@ func TestSignAnswerClientAddsKey(t *testing.T) {
 				t.Fatal(err)
 			}
 			pubPEM := filepath.Join(t.TempDir(), "public.pem")
-			if err := os.WriteFile(pubPEM, readTestdata(t, "rsakey-public.pem"), 0o600); err != nil {
+			if err := os.WriteFile(pubPEM, testKeys(t).publicPEM, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			if out, err := xmlsec1Verify(t, file, pubPEM); err != nil {
@@ -288,7 +274,7 @@ func TestSignAnswerClientAddsKey(t *testing.T) {
 
 func TestSignAnswerRefuses(t *testing.T) {
 	key := testKey(t)
-	small, err := qlm.ParseRSAKeyValue(readTestdata(t, "rsakey-1024-dotnet.xml"))
+	small, err := qlm.ParseRSAKeyValue(smallKeyXML(t))
 	if err == nil {
 		t.Fatalf("a 1024-bit key was read: %d bits", small.N.BitLen())
 	}
