@@ -39,8 +39,12 @@ type ActivationRequest struct {
 // Errors also include those of the arguments ([ErrInvalid]), an unknown
 // license ([ErrNotFound]) and the target ([ErrWrongProduct],
 // [ErrWrongVersion]).
+//
+// The [Observer] of [WithObserver] is told of every attempt.
 func (s *Service) Activate(ctx context.Context, req ActivationRequest) (Result, error) {
-	return s.activate(ctx, req, activationExtras{})
+	res, err := s.activate(ctx, req, activationExtras{})
+	s.observeActivation(ctx, false, req.LicenseID, req.ComputerID, res, err)
+	return res, err
 }
 
 // activationExtras is what activating with a code adds: the code to

@@ -36,41 +36,58 @@ type CodeRequest struct {
 // whether the email has a license. It returns errors matching [ErrInvalid],
 // [ErrRateLimited], [ErrNoChannel], and with the option also [ErrNotFound]
 // and [ErrDelivery].
+//
+// The [Observer] of [WithObserver] is told once per request, when its
+// outcome is known: before RequestCode returns for a refusal or with
+// [WithRevealUnknownEmail], else after the background delivery, with the
+// license and the channel it found (what the caller is never told).
 func (s *Service) RequestCode(ctx context.Context, req CodeRequest) error {
+	refused := func(err error) error {
+		s.observeCode(ctx, "", req.ComputerID, "", err)
+		return err
+	}
 	email, err := NormalizeEmail(req.Email)
 	if err != nil {
-		return err
+		return refused(err)
 	}
 	if err := CheckComputerID(req.ComputerID); err != nil {
-		return err
+		return refused(err)
 	}
 	if req.ProductID == "" {
-		return invalidf("the product ID is missing")
+		return refused(invalidf("the product ID is missing"))
 	}
 	if len(req.Properties) > MaxProperties {
-		return invalidf("%d properties, at most %d", len(req.Properties), MaxProperties)
+		return refused(invalidf("%d properties, at most %d", len(req.Properties), MaxProperties))
 	}
 	for _, p := range req.Properties {
 		if err := p.Validate(); err != nil {
-			return err
+			return refused(err)
 		}
 	}
 	if s.cfg.email == nil && s.cfg.sms == nil {
-		return ErrNoChannel
+		return refused(ErrNoChannel)
 	}
 	if err := s.take(ctx, s.bucket(bucketCodeAddr, addrKey(req.ClientAddr), s.cfg.perAddr)); err != nil {
-		return err
+		return refused(err)
 	}
 	if err := s.take(ctx, s.emailBucket(email)); err != nil {
-		return err
+		return refused(err)
 	}
 	if s.cfg.reveal {
-		return s.issueCode(ctx, email, req)
+		lid, ch, err := s.issueCode(ctx, email, req)
+		s.observeCode(ctx, lid, req.ComputerID, ch, err)
+		return err
 	}
 	select {
 	case s.deliveries <- struct{}{}:
 	default:
-		return ErrRateLimited
+		return refused(ErrRateLimited)
+	}
+	// The delivery keeps who asked, for its logs and its observer, but not
+	// the request's cancellation: the request is answered before it runs.
+	bctx := s.ctx
+	if a, ok := ActorFrom(ctx); ok {
+		bctx = WithActor(bctx, a)
 	}
 	// The work that depends on whether the email has a license starts once
 	// the answer is on its way, at a moment that varies, so that it does not
@@ -78,14 +95,15 @@ func (s *Service) RequestCode(ctx context.Context, req CodeRequest) error {
 	s.wg.Add(1)
 	time.AfterFunc(deliveryDelay(), func() {
 		defer func() { <-s.deliveries; s.wg.Done() }()
-		ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
+		ctx, cancel := context.WithTimeout(bctx, time.Minute)
 		defer cancel()
-		err := s.issueCode(ctx, email, req)
+		lid, ch, err := s.issueCode(ctx, email, req)
+		s.observeCode(ctx, lid, req.ComputerID, ch, err)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			s.cfg.logger.Info("code requested for an email without a usable license", "product", req.ProductID)
+			s.cfg.logger.InfoContext(ctx, "code requested for an email without a usable license", "product", req.ProductID)
 		case err != nil:
-			s.cfg.logger.Error("code not delivered", "product", req.ProductID, "err", err)
+			s.cfg.logger.ErrorContext(ctx, "code not delivered", "product", req.ProductID, "err", err)
 		}
 	})
 	return nil
@@ -101,10 +119,11 @@ func deliveryDelay() time.Duration {
 }
 
 // issueCode finds the license, stores a new code's hash and sends the code.
-func (s *Service) issueCode(ctx context.Context, email string, req CodeRequest) error {
+// It returns the license and the channel as far as it got.
+func (s *Service) issueCode(ctx context.Context, email string, req CodeRequest) (licenseID string, ch Channel, err error) {
 	p, l, err := s.findLicenseForCode(ctx, email, req)
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	msg := Message{Channel: ChannelEmail, To: l.Email, Name: l.Name, Product: p, TTL: s.cfg.codeTTL}
 	n := s.cfg.email
@@ -112,11 +131,11 @@ func (s *Service) issueCode(ctx context.Context, email string, req CodeRequest) 
 		msg.Channel, msg.To, n = ChannelSMS, l.Phone, s.cfg.sms
 	}
 	if n == nil {
-		return ErrNoChannel
+		return l.ID, "", ErrNoChannel
 	}
 	code, err := NewCode()
 	if err != nil {
-		return err
+		return l.ID, msg.Channel, err
 	}
 	msg.Code = code
 	now := s.now()
@@ -125,13 +144,13 @@ func (s *Service) issueCode(ctx context.Context, email string, req CodeRequest) 
 		Channel: msg.Channel, ExpiresAt: now.Add(s.cfg.codeTTL), CreatedAt: now, Properties: req.Properties,
 	}
 	if err := s.store.PutCode(ctx, c); err != nil {
-		return err
+		return l.ID, msg.Channel, err
 	}
 	if err := n.Notify(ctx, msg); err != nil {
-		return errors.Join(ErrDelivery, err)
+		return l.ID, msg.Channel, errors.Join(ErrDelivery, err)
 	}
-	s.cfg.logger.Info("code delivered", "license", l.ID, "channel", msg.Channel)
-	return nil
+	s.cfg.logger.InfoContext(ctx, "code delivered", "license", l.ID, "channel", msg.Channel)
+	return l.ID, msg.Channel, nil
 }
 
 // findLicenseForCode picks, among the customer's usable licenses of the
@@ -193,32 +212,41 @@ type CodeActivation struct {
 // comparing it in constant time, so concurrent guesses exceed neither
 // limit; then it activates as [Service.Activate] does, consuming the code
 // and applying its property changes in the same transaction. A wrong,
-// expired, used-up or unknown code yields [ErrCodeInvalid].
+// expired, used-up or unknown code yields [ErrCodeInvalid]. The
+// [Observer] of [WithObserver] is told of every attempt.
 func (s *Service) ActivateByCode(ctx context.Context, req CodeActivation) (Result, error) {
+	res, licenseID, err := s.activateByCode(ctx, req)
+	s.observeActivation(ctx, true, licenseID, req.ComputerID, res, err)
+	return res, err
+}
+
+// activateByCode is ActivateByCode, that also returns the license of the
+// code once one matched.
+func (s *Service) activateByCode(ctx context.Context, req CodeActivation) (_ Result, licenseID string, _ error) {
 	code, err := ParseAuthorizationCode(req.Code)
 	if err != nil {
-		return Result{}, err
+		return Result{}, "", err
 	}
 	if err := CheckComputerID(req.ComputerID); err != nil {
-		return Result{}, err
+		return Result{}, "", err
 	}
 	if err := checkText("computer name", req.ComputerName, 0, MaxNameLen); err != nil {
-		return Result{}, err
+		return Result{}, "", err
 	}
 	email := ""
 	if req.Email != "" {
 		if email, err = NormalizeEmail(req.Email); err != nil {
-			return Result{}, err
+			return Result{}, "", err
 		}
 	}
 	budget := s.failBucket(req.ClientAddr)
 	if err := s.take(ctx, budget); err != nil {
-		return Result{}, err
+		return Result{}, "", err
 	}
 	now := s.now()
 	codes, err := s.store.Codes(ctx, req.ComputerID, now)
 	if err != nil {
-		return Result{}, err
+		return Result{}, "", err
 	}
 	for _, c := range codes {
 		l, err := s.store.License(ctx, c.LicenseID)
@@ -236,13 +264,14 @@ func (s *Service) ActivateByCode(ctx context.Context, req CodeActivation) (Resul
 			continue
 		}
 		if err := s.refund(ctx, budget); err != nil {
-			return Result{}, err
+			return Result{}, c.LicenseID, err
 		}
-		return s.activate(ctx, ActivationRequest{
+		res, err := s.activate(ctx, ActivationRequest{
 			LicenseID: c.LicenseID, ComputerID: req.ComputerID, ComputerName: req.ComputerName, Target: req.Target,
 		}, activationExtras{consumeCode: true, properties: spent.Properties})
+		return res, c.LicenseID, err
 	}
-	return Result{}, ErrCodeInvalid
+	return Result{}, "", ErrCodeInvalid
 }
 
 func (s *Service) codeHash(licenseID, computerID, code string) []byte {

@@ -60,4 +60,12 @@
 // Errors match the sentinels of this package with [errors.Is];
 // [*InvalidError] and [*NotFoundError] say which argument or record. Show
 // clients [Explain], never an error's own text.
+//
+// # Observing
+//
+// Protocol handlers put who is asking, an [Actor], in the request's
+// context with [WithActor]. An [Observer] given by [WithObserver] is told
+// of each activation attempt and each code request with that actor and a
+// stable [Outcome]: the hook for metrics and audit records, which this
+// package leaves to adapters.
 package license

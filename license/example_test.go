@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/licgate/licgate/license"
 	"github.com/licgate/licgate/license/memstore"
@@ -75,4 +76,39 @@ func ExampleVerifier_Verify() {
 	// Output:
 	// valid, render: true
 	// rejected
+}
+
+// counter is an Observer that counts activations by protocol and outcome,
+// as a metrics adapter does. It must be fast and safe for concurrent use.
+type counter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *counter) Activation(_ context.Context, e license.ActivationEvent) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[e.Actor.Protocol+" "+e.Outcome]++
+}
+
+func (c *counter) CodeRequest(context.Context, license.CodeEvent) {}
+
+// An observer is told of every activation attempt, with the actor a
+// protocol handler put in the context and a stable outcome.
+func ExampleWithObserver() {
+	ctx := context.Background()
+	c := &counter{n: map[string]int{}}
+	key, _ := license.GenerateSigningKey()
+	keys, _ := license.NewKeySet(key)
+	svc, _ := license.NewService(memstore.New(), license.WithKeySet(keys),
+		license.WithSecret([]byte("a secret of at least thirty-two bytes")), license.WithObserver(c))
+	defer svc.Close(ctx)
+	svc.CreateProduct(ctx, license.Product{ID: "cad", Name: "Acme CAD", Major: 3})
+	l, _ := svc.CreateLicense(ctx, license.NewLicense{ProductID: "cad", Customer: license.Customer{Email: "ann@example.com"}, Seats: 1})
+
+	ctx = license.WithActor(ctx, license.Actor{Protocol: "qlm", Addr: "192.0.2.1", RequestID: "req-1"})
+	svc.Activate(ctx, license.ActivationRequest{LicenseID: l.ID, ComputerID: "pc-1"})
+	svc.Activate(ctx, license.ActivationRequest{LicenseID: l.ID, ComputerID: "pc-2"})
+	fmt.Println(c.n["qlm ok"], c.n["qlm no_seats"])
+	// Output: 1 1
 }

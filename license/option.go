@@ -39,6 +39,7 @@ type config struct {
 	now           func() time.Time
 	logger        *slog.Logger
 	newRSAKey     func() (*rsa.PrivateKey, error)
+	observer      Observer
 }
 
 func defaultConfig() config {

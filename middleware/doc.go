@@ -65,5 +65,6 @@
 // a missing feature; 503 when the state or the keys cannot be learned.
 // The body is an RFC 9457 problem document with a stable reason and a
 // title written for the client; the internal detail goes only to the
-// logger of [WithLogger].
+// logger of [WithLogger]. A [DecisionHook] given by [WithDecisionHook] is
+// told each decision, [ReasonOK] or the reason, for metrics.
 package middleware

@@ -260,6 +260,9 @@ func (h *gated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, err)
 		return
 	}
+	if g.cfg.decided != nil && !inherited {
+		g.cfg.decided(r, ReasonOK)
+	}
 	if inherited {
 		h.next.ServeHTTP(w, r)
 		return
@@ -484,8 +487,12 @@ func (g *Gate) fetch(ctx context.Context, aid, tok string) (*stateEntry, error) 
 	return e, nil
 }
 
-// fail logs err and hands it to the error handler.
+// fail logs err, tells the decision hook and hands err to the error
+// handler.
 func (g *Gate) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if g.cfg.decided != nil {
+		g.cfg.decided(r, Reason(err))
+	}
 	if g.logger.Enabled(r.Context(), slog.LevelDebug) || StatusCode(err) >= 500 {
 		level := slog.LevelDebug
 		if StatusCode(err) >= 500 {

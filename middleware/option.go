@@ -52,6 +52,7 @@ type config struct {
 
 	sources      []tokenSource
 	errorHandler ErrorHandler
+	decided      DecisionHook
 	logger       *slog.Logger
 	now          func() time.Time
 }
@@ -409,6 +410,38 @@ func WithErrorHandler(h ErrorHandler) Option {
 			return badOption("nil error handler")
 		}
 		c.errorHandler = h
+		return nil
+	}
+}
+
+// DecisionHook is told how the gate decided a request: r, and [ReasonOK]
+// when it let r through, else the stable reason of the refusal (one of
+// the Reason constants, as [Reason] gives it and the problem document
+// carries it). It is the hook for metrics and audit records.
+//
+// The gate calls it synchronously, before it calls the next handler or
+// the [ErrorHandler], so it must be fast, must not block, must be safe for
+// concurrent use and must not panic: count, or hand the decision to a
+// queue. It cannot change the decision. A CORS preflight let by with
+// [WithCORSPreflight] is not decided, so not reported. A request behind
+// two handlers of one gate (a [Gate.Require] inside a [Gate.Handler]) is
+// reported once when it passes both, and twice when the inner one
+// refuses it.
+type DecisionHook func(r *http.Request, reason string)
+
+// ReasonOK is the reason a [DecisionHook] is given for a request the gate
+// let through. No problem document carries it.
+const ReasonOK = "ok"
+
+// WithDecisionHook sets what is told how each gated request was decided.
+// On the cached path the gate allocates nothing for it. Default: nil,
+// nobody is told.
+func WithDecisionHook(h DecisionHook) Option {
+	return func(c *config) error {
+		if h == nil {
+			return badOption("nil decision hook")
+		}
+		c.decided = h
 		return nil
 	}
 }

@@ -95,7 +95,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := f.checkCredentials(); err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(requestIDHandler{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})})
+	m, err := newMetrics()
+	if err != nil {
+		return err
+	}
 	notifiers, err := f.notifiers(logger)
 	if err != nil {
 		return err
@@ -121,7 +125,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	opts := append([]license.Option{
 		license.WithKeySet(sec.keys), license.WithSecret(sec.secret), license.WithIssuer(f.issuer),
-		license.WithRevealUnknownEmail(f.reveal), license.WithLogger(logger),
+		license.WithRevealUnknownEmail(f.reveal), license.WithLogger(logger), license.WithObserver(m),
 		license.WithCodeRateLimits(f.limitEmail, f.limitAddr, f.limitFails, 10*time.Minute),
 	}, notifiers.opts...)
 	svc, err := license.NewService(st, opts...)
@@ -133,7 +137,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 		svc.Close(cctx)
 	}()
-	h, closeHandler, err := f.handler(svc, logger)
+	h, closeHandler, err := f.handler(svc, m, logger)
 	if err != nil {
 		return err
 	}
@@ -249,11 +253,12 @@ func (f *serveFlags) notifiers(logger *slog.Logger) (notifierSetup, error) {
 
 // handler builds the routes of licgate serve, and returns with them what
 // to call when the server is done.
-func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Handler, func(), error) {
-	qopts := []qlm.Option{qlm.WithLogger(logger)}
+func (f *serveFlags) handler(svc *license.Service, m *metrics, logger *slog.Logger) (http.Handler, func(), error) {
+	clientIP := qlm.RemoteIP
 	if f.ipHeader != "" {
-		qopts = append(qopts, qlm.WithClientIP(headerIP(f.ipHeader)))
+		clientIP = headerIP(f.ipHeader)
 	}
+	qopts := []qlm.Option{qlm.WithLogger(logger), qlm.WithClientIP(clientIP)}
 	if f.qlmVendor != "" || f.qlmUser != "" || f.qlmPassword != "" {
 		qopts = append(qopts, qlm.WithRelease(f.qlmVendor, f.qlmUser, f.qlmPassword),
 			qlm.WithActivateKey(f.qlmVendor, f.qlmUser, f.qlmPassword))
@@ -265,10 +270,7 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 	if err != nil {
 		return nil, nil, usageError("-qlm-vendor, -qlm-user and -qlm-password must all be set to enable ReleaseLicenseHttp")
 	}
-	eopts := []ems.Option{ems.WithLogger(logger), ems.WithSecureCookie(f.secureCookies), ems.WithPollingFrequency(f.emsPolling)}
-	if f.ipHeader != "" {
-		eopts = append(eopts, ems.WithClientIP(headerIP(f.ipHeader)))
-	}
+	eopts := []ems.Option{ems.WithLogger(logger), ems.WithSecureCookie(f.secureCookies), ems.WithPollingFrequency(f.emsPolling), ems.WithClientIP(clientIP)}
 	if f.emsUser != "" || f.emsPassword != "" {
 		eopts = append(eopts, ems.WithVendorCredentials(f.emsUser, f.emsPassword))
 	}
@@ -296,6 +298,7 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 		middleware.WithStateTTL(f.gateTTL),
 		middleware.WithGracePeriod(f.gateGrace),
 		middleware.WithLogger(logger),
+		middleware.WithDecisionHook(m.gateDecision),
 	)
 	if err != nil {
 		return nil, nil, usageError("-gate-ttl, -gate-grace: %v", err)
@@ -305,28 +308,27 @@ func (f *serveFlags) handler(svc *license.Service, logger *slog.Logger) (http.Ha
 	mux.Handle("GET /demo/features/{name}", gate.RequireFunc(func(r *http.Request) []string {
 		return []string{r.PathValue("name")}
 	})(http.HandlerFunc(demoHello)))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if _, err := svc.Products(ctx); err != nil {
-			logger.Error("health check", "err", err)
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
-	})
-	return caseFoldPrefix("/qlm/qlmservice.asmx/", q, mux), func() { gate.Close() }, nil
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", readyz(func(ctx context.Context) error {
+		_, err := svc.Products(ctx)
+		return err
+	}, logger))
+	mux.Handle("GET /metrics", m.handler(logger))
+	routes := caseFoldPrefix("/qlm/qlmservice.asmx/", q, mux)
+	return m.instrument(routes, clientIP, logger), func() { gate.Close() }, nil
 }
 
 // caseFoldPrefix sends requests whose path starts with prefix, compared
 // without regard to ASCII case (as IIS compares paths), to h, and every
 // other request to next. http.ServeMux compares paths with case, and QLM
-// clients write the path as they please: /qlm/QlmService.asmx/... .
+// clients write the path as they please: /qlm/QlmService.asmx/... . Like
+// the ServeMux, it sets r.Pattern to the pattern that matched, prefix,
+// which names the route in the metrics.
 func caseFoldPrefix(prefix string, h, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
 		if len(p) >= len(prefix) && asciiEqualFold(p[:len(prefix)], prefix) {
+			r.Pattern = prefix
 			h.ServeHTTP(w, r)
 			return
 		}

@@ -140,8 +140,18 @@ func NewHandler(svc *license.Service, opts ...Option) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP implements [http.Handler].
+// Protocol is the [license.Actor] protocol of the requests a [Handler]
+// serves.
+const Protocol = "ems"
+
+// ServeHTTP implements [http.Handler]. The service, the logger and the
+// store see the request's context with its [license.Actor]: the EMS
+// protocol, the client's address as [WithClientIP] learns it, and the
+// request ID of an actor the context already carries (one that a server
+// wrapping the handler put there).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	prev, _ := license.ActorFrom(r.Context())
+	r = r.WithContext(license.WithActor(r.Context(), license.Actor{Protocol: Protocol, Addr: h.cfg.clientIP(r), RequestID: prev.RequestID}))
 	rt := parseRoute(r.URL.Path)
 	w.Header().Set("Cache-Control", "no-store")
 	if allow := allowed(rt.res, r.Method); allow != "" {

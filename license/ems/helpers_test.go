@@ -39,6 +39,8 @@ type env struct {
 	lic3  license.License
 	other license.License
 	bare  license.License
+	// svcOpts are added to the options of every service of the env.
+	svcOpts []license.Option
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
@@ -51,7 +53,13 @@ func newEnv(t testing.TB, opts ...ems.Option) *env {
 // newEnvOn is newEnv on a given store.
 func newEnvOn(t testing.TB, store license.Store, opts ...ems.Option) *env {
 	t.Helper()
-	e := &env{t: t, store: store, now: new(atomic.Pointer[time.Time])}
+	return newEnvWith(t, store, nil, opts...)
+}
+
+// newEnvWith is newEnvOn whose services also take svcOpts.
+func newEnvWith(t testing.TB, store license.Store, svcOpts []license.Option, opts ...ems.Option) *env {
+	t.Helper()
+	e := &env{t: t, store: store, now: new(atomic.Pointer[time.Time]), svcOpts: svcOpts}
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	e.now.Store(&start)
 	e.svc = e.newService()
@@ -93,8 +101,8 @@ func (e *env) newService() *license.Service {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	svc, err := license.NewService(e.store, license.WithKeySet(ks), license.WithSecret(testSecret),
-		license.WithClock(func() time.Time { return *e.now.Load() }))
+	svc, err := license.NewService(e.store, append([]license.Option{license.WithKeySet(ks), license.WithSecret(testSecret),
+		license.WithClock(func() time.Time { return *e.now.Load() })}, e.svcOpts...)...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			resp = invalid(err)
 			break
 		}
-		resp = fn(r.Context(), a, r)
+		resp = fn(h.withActor(r), a, r)
 	default:
 		resp = fail("HTTP method " + r.Method + " is not supported; use GET or POST.")
 	}
@@ -108,7 +108,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body, err = h.sign(r.Context(), s, body)
 	}
 	if err != nil {
-		h.logger.Error("qlm: encode response", "err", err)
+		h.logger.ErrorContext(r.Context(), "qlm: encode response", "err", err)
 		body, _ = xmlmodel.MarshalQLM(fail("Internal error."), false)
 	}
 	hd := w.Header()
@@ -120,6 +120,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// Protocol is the [license.Actor] protocol of the requests a [Handler]
+// serves.
+const Protocol = "qlm"
+
+// withActor returns r's context with the [license.Actor] of r: the QLM
+// protocol, the client's address as [WithClientIP] learns it, and the
+// request ID of an actor the context already carries (one that a server
+// wrapping the handler put there).
+func (h *Handler) withActor(r *http.Request) context.Context {
+	ctx := r.Context()
+	prev, _ := license.ActorFrom(ctx)
+	return license.WithActor(ctx, license.Actor{Protocol: Protocol, Addr: h.cfg.clientIP(r), RequestID: prev.RequestID})
 }
 
 // fail is an error answer: <error> alone, as QLM documents it, with no
@@ -181,7 +195,7 @@ func (h *Handler) requestCode(ctx context.Context, a args, r *http.Request) any 
 		Properties: props, ClientAddr: h.cfg.clientIP(r),
 	})
 	if err != nil {
-		return h.failure(err)
+		return h.failure(ctx, err)
 	}
 	mins := int(h.svc.CodeTTL().Round(time.Minute) / time.Minute)
 	return xmlmodel.QLMResult{Result: fmt.Sprintf(
@@ -210,9 +224,9 @@ func (h *Handler) activateByCode(ctx context.Context, a args, r *http.Request) a
 		})
 	}
 	if err != nil {
-		return h.failure(err)
+		return h.failure(ctx, err)
 	}
-	return h.licenseInfo(res)
+	return h.licenseInfo(ctx, res)
 }
 
 func (h *Handler) validate(ctx context.Context, a args, r *http.Request) any {
@@ -252,9 +266,9 @@ func (h *Handler) validate(ctx context.Context, a args, r *http.Request) any {
 		}
 	}
 	if err != nil {
-		return h.failure(err)
+		return h.failure(ctx, err)
 	}
-	return h.licenseInfo(res)
+	return h.licenseInfo(ctx, res)
 }
 
 // release serves ReleaseLicenseHttp: a vendor release with is_vendor,
@@ -284,7 +298,7 @@ func (h *Handler) vendorRelease(ctx context.Context, a args, r *http.Request) an
 		_, err = h.svc.Release(ctx, l.ID, pcid)
 	}
 	if err != nil {
-		return h.failure(err)
+		return h.failure(ctx, err)
 	}
 	return released(l)
 }
@@ -298,14 +312,14 @@ func (h *Handler) selfRelease(ctx context.Context, a args, r *http.Request) any 
 	}
 	l, err := h.svc.LicenseByKey(ctx, key)
 	if err != nil {
-		return h.failure(err)
+		return h.failure(ctx, err)
 	}
 	_, err = h.svc.ReleaseOwn(ctx, license.OwnRelease{
 		LicenseID: l.ID, ComputerID: pcid, ComputerKey: ck, ClientAddr: h.cfg.clientIP(r),
 		Limit: h.cfg.selfRelease.limit, Per: h.cfg.selfRelease.per,
 	})
 	if err != nil {
-		return h.failure(err)
+		return h.failure(ctx, err)
 	}
 	return released(l)
 }
@@ -334,15 +348,15 @@ func (h *Handler) activateKey(ctx context.Context, a args, r *http.Request) any 
 	}
 	l, err := h.svc.LicenseByKey(ctx, key)
 	if err != nil {
-		return h.failure(err)
+		return h.failure(ctx, err)
 	}
 	res, err := h.svc.Activate(ctx, license.ActivationRequest{
 		LicenseID: l.ID, ComputerID: pcid, ComputerName: a.get("is_computer_name"), Target: t,
 	})
 	if err != nil {
-		return h.failure(err)
+		return h.failure(ctx, err)
 	}
-	return h.licenseInfo(res)
+	return h.licenseInfo(ctx, res)
 }
 
 // vendorAuth checks is_vendor, is_user and is_pwd against want, within the
@@ -354,7 +368,7 @@ func (h *Handler) vendorAuth(ctx context.Context, a args, r *http.Request, want 
 	})
 	switch {
 	case err != nil:
-		return h.failure(err), false
+		return h.failure(ctx, err), false
 	case !ok:
 		return fail("Authentication failed: is_vendor, is_user and is_pwd do not match."), false
 	}
@@ -381,7 +395,7 @@ func (h *Handler) ping(ctx context.Context, a args, r *http.Request) any {
 // Error answers carry <error> alone, as QLM documents them: no <status>,
 // which clients read as a license's. Clients see sentences; internal
 // errors are logged, not shown.
-func (h *Handler) failure(err error) xmlmodel.QLMResult {
+func (h *Handler) failure(ctx context.Context, err error) xmlmodel.QLMResult {
 	switch {
 	case errors.Is(err, license.ErrInvalid):
 		return fail(license.Explain(err))
@@ -416,16 +430,16 @@ func (h *Handler) failure(err error) xmlmodel.QLMResult {
 	case errors.Is(err, license.ErrNoChannel):
 		return fail("Authorization codes cannot be sent: this server has no email or SMS delivery configured.")
 	case errors.Is(err, license.ErrDelivery):
-		h.logger.Error("qlm: code delivery", "err", err)
+		h.logger.ErrorContext(ctx, "qlm: code delivery", "err", err)
 		return fail("The authorization code could not be sent. Please try again later.")
 	}
-	h.logger.Error("qlm: internal error", "err", err)
+	h.logger.ErrorContext(ctx, "qlm: internal error", "err", err)
 	return fail("Internal server error. Please try again later.")
 }
 
 // licenseInfo builds the ValidateLicenseHttp element set, signed with the
 // product's key (sign.go).
-func (h *Handler) licenseInfo(res license.Result) any {
+func (h *Handler) licenseInfo(ctx context.Context, res license.Result) any {
 	l, p, act := res.License, res.Product, res.Activation
 	now := h.svc.Now()
 	status := StatusPermanent
@@ -473,7 +487,7 @@ func (h *Handler) licenseInfo(res license.Result) any {
 		AvailableLicenses:      max(available, 0),
 		ExpiryDate:             xmlmodel.QLMMinute(l.ExpiresAt),
 		ActivationKey:          l.Key,
-		ProductProperties:      h.properties(l.Properties),
+		ProductProperties:      h.properties(ctx, l.Properties),
 		ActivationDate:         xmlmodel.QLMMinute(act.ActivatedAt),
 		ServerDate:             xmlmodel.QLMMinute(now),
 		ComputerType:           "PC",
@@ -502,7 +516,7 @@ func features(fs []string) string {
 
 // properties renders the license's properties as the <ProductProperties>
 // document QLM embeds, as text, in <productProperties>.
-func (h *Handler) properties(ps []license.Property) string {
+func (h *Handler) properties(ctx context.Context, ps []license.Property) string {
 	if len(ps) == 0 {
 		return ""
 	}
@@ -516,7 +530,7 @@ func (h *Handler) properties(ps []license.Property) string {
 	}
 	b, err := xml.Marshal(doc)
 	if err != nil {
-		h.logger.Error("qlm: encode properties", "err", err)
+		h.logger.ErrorContext(ctx, "qlm: encode properties", "err", err)
 		return ""
 	}
 	return `<?xml version="1.0" encoding="utf-8"?>` + string(b)

@@ -58,15 +58,21 @@ type fixture struct {
 
 func newFixture(t testing.TB, opts ...qlm.Option) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil, opts...)
+}
+
+// newFixtureWith is newFixture whose service also takes svcOpts.
+func newFixtureWith(t testing.TB, svcOpts []license.Option, opts ...qlm.Option) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	f := &fixture{inbox: &inbox{}, now: &now}
 	k, _ := license.GenerateSigningKey()
 	ks, _ := license.NewKeySet(k)
-	svc, err := license.NewService(memstore.New(),
+	svc, err := license.NewService(memstore.New(), append([]license.Option{
 		license.WithKeySet(ks), license.WithSecret(make([]byte, 32)),
 		license.WithEmailNotifier(f.inbox), license.WithRevealUnknownEmail(true),
-		license.WithClock(func() time.Time { return *f.now }))
+		license.WithClock(func() time.Time { return *f.now })}, svcOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
