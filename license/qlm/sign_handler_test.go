@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licgate/licgate/internal/xmlsectest"
 	"github.com/licgate/licgate/license"
 	"github.com/licgate/licgate/license/memstore"
 	"github.com/licgate/licgate/license/qlm"
@@ -105,7 +106,7 @@ func TestHandlerSignsLicenseAnswers(t *testing.T) {
 		if err := os.WriteFile(file, body, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := xmlsec1Verify(t, file, pubPEM); err != nil {
+		if out, err := xmlsectest.Verify(t, file, pubPEM); err != nil {
 			t.Errorf("%s: xmlsec1: %v\n%s", name, err, out)
 		}
 	}

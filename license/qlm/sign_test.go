@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/licgate/licgate/internal/xmlsectest"
 	"github.com/licgate/licgate/license"
 	"github.com/licgate/licgate/license/qlm"
 	"github.com/licgate/licgate/xmlmodel"
@@ -98,7 +98,7 @@ func TestSignAnswer(t *testing.T) {
 					if err := verifyGoxmldsig(stored, key); err != nil {
 						t.Errorf("goxmldsig after a file: %v", err)
 					}
-					if out, err := xmlsec1Verify(t, file, pubPEM); err != nil {
+					if out, err := xmlsectest.Verify(t, file, pubPEM); err != nil {
 						t.Errorf("xmlsec1: %v\n%s\n%s", err, out, signed)
 					}
 				})
@@ -201,7 +201,7 @@ func TestSignAnswerTampered(t *testing.T) {
 			if err := os.WriteFile(file, tt.doc, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if out, err := xmlsec1Verify(t, file, pubPEM); err == nil {
+			if out, err := xmlsectest.Verify(t, file, pubPEM); err == nil {
 				t.Errorf("xmlsec1 accepted a tampered answer:\n%s", out)
 			}
 		})
@@ -265,7 +265,7 @@ func TestSignAnswerClientAddsKey(t *testing.T) {
 			if err := os.WriteFile(pubPEM, testKeys(t).publicPEM, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if out, err := xmlsec1Verify(t, file, pubPEM); err != nil {
+			if out, err := xmlsectest.Verify(t, file, pubPEM); err != nil {
 				t.Errorf("xmlsec1: %v\n%s", err, out)
 			}
 		})
@@ -420,26 +420,4 @@ func verifyLikeXMLCrypto(doc []byte, pub *rsa.PublicKey) error {
 		return err
 	}
 	return rsa.VerifyPKCS1v15(pub, h, hh.Sum(nil), value)
-}
-
-// xmlsec1Verify verifies file with xmlsec1, an independent C
-// implementation (libxml2's canonicalization, OpenSSL's RSA), trusting only
-// the public key in pubPEM. Without xmlsec1 the test is skipped, except
-// in CI, where .ci/run installs it and its absence fails the test.
-func xmlsec1Verify(t *testing.T, file, pubPEM string) ([]byte, error) {
-	t.Helper()
-	bin, err := exec.LookPath("xmlsec1")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("xmlsec1 is not installed (apt-get install xmlsec1); CI runs this test")
-		}
-		t.Fatal("xmlsec1 is not installed, and CI needs it: .ci/run installs it")
-	}
-	args := []string{"--verify", "--pubkey-pem", pubPEM}
-	if v, err := exec.Command(bin, "--version").Output(); err == nil && !bytes.HasPrefix(v, []byte("xmlsec1 1.2.")) {
-		// xmlsec1 1.3 looks keys up strictly by default: a signature
-		// without KeyInfo would find none of those loaded.
-		args = append(args, "--lax-key-search")
-	}
-	return exec.Command(bin, append(args, file)...).CombinedOutput()
 }
