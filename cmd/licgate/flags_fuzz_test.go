@@ -1,0 +1,28 @@
+package main
+
+import "testing"
+
+// FuzzReleaseBudget: -qlm-self-release parses to off or to a budget of at
+// least one release per minute or more, and what it prints parses back to
+// the same budget.
+func FuzzReleaseBudget(f *testing.F) {
+	for _, s := range []string{"", "off", "0", "3/720h", " 1 / 1m ", "0/1h", "3/30s", "3/", "/1h", "9999999999999999999/1h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b releaseBudget
+		if err := b.Set(s); err != nil {
+			if b != (releaseBudget{}) {
+				t.Fatalf("Set(%q) failed but left %+v", s, b)
+			}
+			return
+		}
+		if b.n != 0 && (b.n < 1 || b.per.Minutes() < 1) {
+			t.Fatalf("Set(%q) = %+v, below the bounds", s, b)
+		}
+		var again releaseBudget
+		if err := again.Set(b.String()); err != nil || again != b {
+			t.Fatalf("Set(%q).String() = %q parses to %+v, %v; want %+v", s, b.String(), again, err, b)
+		}
+	})
+}
