@@ -62,16 +62,22 @@ func (s *Service) activate(ctx context.Context, req ActivationRequest, x activat
 	if err != nil {
 		return Result{}, err
 	}
-	p, err := s.store.Product(ctx, l.ProductID)
-	if err != nil {
+	// From here on the license is known: a refusal goes to the audit
+	// trail.
+	refuse := func(err error) (Result, error) {
+		s.record(ctx, EventActivationRefused, licenseTarget(l.ID), err, map[string]string{"computerId": req.ComputerID})
 		return Result{}, err
 	}
+	p, err := s.store.Product(ctx, l.ProductID)
+	if err != nil {
+		return refuse(err)
+	}
 	if err := req.Target.check(p); err != nil {
-		return Result{}, err
+		return refuse(err)
 	}
 	a, err := s.newActivation(l, req)
 	if err != nil {
-		return Result{}, err
+		return refuse(err)
 	}
 	var existing bool
 	err = s.store.WithLicense(ctx, l.ID, func(tx LicenseTx) error {
@@ -97,6 +103,9 @@ func (s *Service) activate(ctx context.Context, req ActivationRequest, x activat
 			if err := tx.Insert(a); err != nil {
 				return err
 			}
+			if err := s.recordTx(ctx, tx, EventActivationCreated, activationTarget(a.AID), nil, a.Data(l.ProductID)); err != nil {
+				return err
+			}
 		}
 		if x.consumeCode {
 			if err := tx.ConsumeCode(a.ComputerID); err != nil {
@@ -116,7 +125,10 @@ func (s *Service) activate(ctx context.Context, req ActivationRequest, x activat
 		return nil
 	})
 	if err != nil {
-		return Result{}, err
+		return refuse(err)
+	}
+	if !existing {
+		s.woken(nil)
 	}
 	return s.result(p, l, a, existing)
 }

@@ -33,7 +33,11 @@ func (s *Service) CreateProduct(ctx context.Context, p Product) (Product, error)
 		}
 		p.RSAKey = k
 	}
-	if err := s.store.CreateProduct(ctx, p); err != nil {
+	ev, err := s.event(ctx, EventProductCreated, "product/"+p.ID, nil, p, nil)
+	if err != nil {
+		return Product{}, err
+	}
+	if err := s.store.CreateProduct(ctx, p, ev); err != nil {
 		return Product{}, err
 	}
 	return p, nil
@@ -56,6 +60,17 @@ func (s *Service) newRSAKey() (*rsa.PrivateKey, error) {
 // its algorithm. Programs that hold the old public key stop trusting
 // answers signed with a new one.
 func (s *Service) SetProductSigning(ctx context.Context, productID string, key *rsa.PrivateKey, alg SignatureAlgorithm) (Product, error) {
+	change := map[string]any{}
+	if key != nil {
+		change["rsaKey"] = "replaced"
+	}
+	if alg != "" {
+		change["signatureAlgorithm"] = alg
+	}
+	ev, err := s.event(ctx, EventProductUpdated, "product/"+productID, nil, change, nil)
+	if err != nil {
+		return Product{}, err
+	}
 	return s.store.UpdateProduct(ctx, productID, func(p *Product) error {
 		if key != nil {
 			p.RSAKey = key
@@ -64,7 +79,7 @@ func (s *Service) SetProductSigning(ctx context.Context, productID string, key *
 			p.SignatureAlgorithm = alg
 		}
 		return p.Validate()
-	})
+	}, ev)
 }
 
 // ProductSigningKey returns the product with its RSA key, giving a product
@@ -161,8 +176,13 @@ func (s *Service) CreateLicense(ctx context.Context, n NewLicense) (License, err
 	// A number is drawn from a space of a trillion: should it be taken,
 	// draw another.
 	for try := 0; ; try++ {
-		err := s.store.CreateLicense(ctx, l)
+		ev, err := s.event(ctx, EventLicenseCreated, licenseTarget(l.ID), nil, l.Data(), l.Data())
+		if err != nil {
+			return License{}, err
+		}
+		err = s.store.CreateLicense(ctx, l, ev)
 		if err == nil {
+			s.woken(nil)
 			return l, nil
 		}
 		if !errors.Is(err, ErrConflict) || try == 3 {
@@ -218,7 +238,10 @@ func (s *Service) UpdateLicense(ctx context.Context, id string, fn func(*License
 	if !IsUUID(id) {
 		return License{}, NotFound("license", id)
 	}
-	var out License
+	var (
+		out     License
+		changed bool
+	)
 	err := s.store.WithLicense(ctx, id, func(tx LicenseTx) error {
 		cur := tx.License()
 		l := cur
@@ -245,8 +268,16 @@ func (s *Service) UpdateLicense(ctx context.Context, id string, fn func(*License
 			return err
 		}
 		out = tx.License()
-		return nil
+		change, err := diff(cur.Data(), out.Data())
+		if err != nil || change == nil {
+			return err
+		}
+		changed = true
+		return s.recordTx(ctx, tx, EventLicenseUpdated, licenseTarget(id), change, out.Data())
 	})
+	if changed {
+		s.woken(err)
+	}
 	return out, err
 }
 

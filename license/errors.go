@@ -85,6 +85,10 @@ var (
 	// ErrToken means an activation token is malformed, forged, expired or not
 	// meant for this verifier.
 	ErrToken = errors.New("license: invalid activation token")
+
+	// ErrUnauthenticated means a caller's credentials, such as an admin
+	// token, are missing or wrong.
+	ErrUnauthenticated = errors.New("license: missing or wrong credentials")
 )
 
 // subError is a sentinel that refines a broader one: it matches its parent
@@ -187,4 +191,5 @@ var messages = []struct {
 	{ErrNoChannel, "This server cannot send authorization codes."},
 	{ErrPermission, "This change is not permitted."},
 	{ErrToken, "The activation token is not valid."},
+	{ErrUnauthenticated, "The credentials are missing or wrong."},
 }

@@ -49,18 +49,20 @@ func (s *Service) take(ctx context.Context, b Bucket) error {
 }
 
 // CheckSecret guards a comparison of a credential a client presented, such
-// as a vendor password, with the client address's budget of failures (see
+// as a vendor password or an admin token, with the client address's budget of failures (see
 // [WithCodeRateLimits]), shared with wrong authorization codes. It takes
 // one failure from the budget before it calls check, atomically and in the
 // store, so concurrent attempts cannot exceed the budget, and gives it back
 // if check reports a match. It returns [ErrRateLimited] without calling
-// check when the budget is spent.
+// check when the budget is spent. A failed comparison is recorded in the
+// audit trail as [EventLoginFailed], with the context's [Actor].
 func (s *Service) CheckSecret(ctx context.Context, clientAddr string, check func() bool) (bool, error) {
 	b := s.failBucket(clientAddr)
 	if err := s.take(ctx, b); err != nil {
 		return false, err
 	}
 	if !check() {
+		s.record(ctx, EventLoginFailed, "", ErrUnauthenticated, nil)
 		return false, nil
 	}
 	return true, s.refund(ctx, b)

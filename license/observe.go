@@ -12,14 +12,18 @@ import (
 // hands it to its [Observer], so that metrics, logs and an audit trail can
 // tell who caused what. Every field is an identifier, never a credential.
 type Actor struct {
+	// Name is who acts, when known: an admin token's name for the admin
+	// API, "cli" for the command line. Empty for a protocol's client,
+	// which Protocol and Addr describe.
+	Name string `json:"name,omitempty"`
 	// Protocol names the way in: "qlm", "ems", "status", "cli", "api", …
 	// Empty when unknown.
-	Protocol string
+	Protocol string `json:"protocol,omitempty"`
 	// Addr is the client's address, as the protocol handler learned it
 	// (behind a trusted proxy, from its forwarding header).
-	Addr string
+	Addr string `json:"addr,omitempty"`
 	// RequestID identifies the request in logs, such as its X-Request-ID.
-	RequestID string
+	RequestID string `json:"requestId,omitempty"`
 }
 
 // actorKey is the context key of an [Actor].
@@ -119,24 +123,25 @@ func WithObserver(o Observer) Option {
 // records carry them; their set is closed, so they bound the cardinality
 // of a metric label.
 const (
-	OutcomeOK             = "ok"
-	OutcomeNoSeats        = "no_seats"
-	OutcomeInvalid        = "invalid"
-	OutcomeNotFound       = "not_found"
-	OutcomeConflict       = "conflict"
-	OutcomeWrongProduct   = "wrong_product"
-	OutcomeWrongVersion   = "wrong_version"
-	OutcomeCodeInvalid    = "code_invalid"
-	OutcomeReleaseLimited = "release_limited"
-	OutcomeRateLimited    = "rate_limited"
-	OutcomeMismatch       = "computer_mismatch"
-	OutcomeNotActivated   = "not_activated"
-	OutcomeDelivery       = "delivery_failed"
-	OutcomeNoChannel      = "no_channel"
-	OutcomePermission     = "not_permitted"
-	OutcomeToken          = "token_invalid"
-	OutcomeCanceled       = "canceled"
-	OutcomeError          = "error"
+	OutcomeOK              = "ok"
+	OutcomeNoSeats         = "no_seats"
+	OutcomeInvalid         = "invalid"
+	OutcomeNotFound        = "not_found"
+	OutcomeConflict        = "conflict"
+	OutcomeWrongProduct    = "wrong_product"
+	OutcomeWrongVersion    = "wrong_version"
+	OutcomeCodeInvalid     = "code_invalid"
+	OutcomeReleaseLimited  = "release_limited"
+	OutcomeRateLimited     = "rate_limited"
+	OutcomeMismatch        = "computer_mismatch"
+	OutcomeNotActivated    = "not_activated"
+	OutcomeDelivery        = "delivery_failed"
+	OutcomeNoChannel       = "no_channel"
+	OutcomePermission      = "not_permitted"
+	OutcomeToken           = "token_invalid"
+	OutcomeUnauthenticated = "unauthenticated"
+	OutcomeCanceled        = "canceled"
+	OutcomeError           = "error"
 )
 
 // Outcome returns the stable name of what err says about a request: "ok"
@@ -181,6 +186,8 @@ func Outcome(err error) string {
 		return OutcomePermission
 	case errors.Is(err, ErrToken):
 		return OutcomeToken
+	case errors.Is(err, ErrUnauthenticated):
+		return OutcomeUnauthenticated
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return OutcomeCanceled
 	}
@@ -205,8 +212,14 @@ func (s *Service) observeActivation(ctx context.Context, byCode bool, licenseID,
 	o.Activation(ctx, e)
 }
 
-// observeCode tells the observer, if any, about a code request.
+// observeCode records a code request in the audit trail and tells the
+// observer, if any, about it.
 func (s *Service) observeCode(ctx context.Context, licenseID, computerID string, ch Channel, err error) {
+	target := ""
+	if licenseID != "" {
+		target = licenseTarget(licenseID)
+	}
+	s.record(ctx, EventCodeRequested, target, err, codeChange{Channel: ch, ComputerID: computerID})
 	o := s.cfg.observer
 	if o == nil {
 		return
@@ -217,4 +230,11 @@ func (s *Service) observeCode(ctx context.Context, licenseID, computerID string,
 	}
 	e.Actor, _ = ActorFrom(ctx)
 	o.CodeRequest(ctx, e)
+}
+
+// codeChange is what the audit trail keeps of a code request: never the
+// code, nor the address it went to.
+type codeChange struct {
+	Channel    Channel `json:"channel,omitempty"`
+	ComputerID string  `json:"computerId,omitempty"`
 }

@@ -40,6 +40,7 @@ type config struct {
 	logger        *slog.Logger
 	newRSAKey     func() (*rsa.PrivateKey, error)
 	observer      Observer
+	eventHook     func()
 }
 
 func defaultConfig() config {
@@ -226,6 +227,20 @@ func WithRSAKeyGenerator(gen func() (*rsa.PrivateKey, error)) Option {
 			return ErrBadOption
 		}
 		c.newRSAKey = gen
+		return nil
+	}
+}
+
+// WithEventHook sets a function called after each transaction that wrote
+// a webhook event has committed, such as the Wake of a webhook dispatcher
+// (license/webhook), so that events go out at once rather than at its next
+// poll. It must not block. Default: none.
+func WithEventHook(f func()) Option {
+	return func(c *config) error {
+		if f == nil {
+			return ErrBadOption
+		}
+		c.eventHook = f
 		return nil
 	}
 }

@@ -27,10 +27,22 @@ func (s *Service) Release(ctx context.Context, licenseID, computerID string) (Ac
 		if !ok {
 			return ErrNotActivated
 		}
-		a, err = tx.End(cur.AID, StatusReleased, s.now())
-		return err
+		if a, err = tx.End(cur.AID, StatusReleased, s.now()); err != nil {
+			return err
+		}
+		return s.recordEnd(ctx, tx, a)
 	})
+	s.woken(err)
 	return a, err
+}
+
+// recordEnd records the end of an activation in its transaction.
+func (s *Service) recordEnd(ctx context.Context, tx LicenseTx, a Activation) error {
+	typ := EventActivationReleased
+	if a.Status == StatusRevoked {
+		typ = EventActivationRevoked
+	}
+	return s.recordTx(ctx, tx, typ, activationTarget(a.AID), statusChange(StatusActive, a.Status), a.Data(tx.License().ProductID))
 }
 
 // ReleaseActivation frees the seat of an activation named by its AID.
@@ -54,9 +66,12 @@ func (s *Service) end(ctx context.Context, aid string, st Status) (Activation, e
 		return Activation{}, err
 	}
 	err = s.store.WithLicense(ctx, a.LicenseID, func(tx LicenseTx) error {
-		a, err = tx.End(aid, st, s.now())
-		return err
+		if a, err = tx.End(aid, st, s.now()); err != nil {
+			return err
+		}
+		return s.recordEnd(ctx, tx, a)
 	})
+	s.woken(err)
 	if errors.Is(err, ErrRevoked) {
 		err = ErrActivationRevoked
 	}

@@ -13,22 +13,25 @@ import (
 // must return the sentinel errors named on each method so that [Service]
 // can tell cases apart. Passing [Run] of license/storetest is the contract.
 type Store interface {
-	// CreateProduct stores a new product; ErrConflict if its ID is taken.
-	CreateProduct(ctx context.Context, p Product) error
+	// CreateProduct stores a new product and the events, in one
+	// transaction; ErrConflict if its ID is taken.
+	CreateProduct(ctx context.Context, p Product, events ...Event) error
 	// Product returns a product by ID; ErrNotFound if there is none.
 	Product(ctx context.Context, id string) (Product, error)
 	// Products returns every product, ordered by ID.
 	Products(ctx context.Context) ([]Product, error)
 	// UpdateProduct changes a product through fn, which sees the product as
 	// it stands, with the row locked against other updates, in one
-	// transaction; fn's error aborts it and is returned as is. The ID and
-	// creation time never change. ErrNotFound if there is none.
-	UpdateProduct(ctx context.Context, id string, fn func(*Product) error) (Product, error)
+	// transaction, with the events; fn's error aborts it and is returned as
+	// is. The ID and creation time never change. ErrNotFound if there is
+	// none.
+	UpdateProduct(ctx context.Context, id string, fn func(*Product) error, events ...Event) (Product, error)
 
-	// CreateLicense stores a new license with SeatsHeld 0, whatever l says;
-	// ErrConflict if its ID, key, product key or number is taken,
-	// ErrNotFound if its product does not exist.
-	CreateLicense(ctx context.Context, l License) error
+	// CreateLicense stores a new license with SeatsHeld 0, whatever l says,
+	// and the events, in one transaction; ErrConflict if its ID, key,
+	// product key or number is taken, ErrNotFound if its product does not
+	// exist.
+	CreateLicense(ctx context.Context, l License, events ...Event) error
 	// License returns a license by ID; ErrNotFound if there is none.
 	License(ctx context.Context, id string) (License, error)
 	// LicenseByKey returns the license with the canonical activation key;
@@ -46,6 +49,10 @@ type Store interface {
 	// Licenses returns the licenses of a product, or every license if
 	// productID is empty, oldest first.
 	Licenses(ctx context.Context, productID string) ([]License, error)
+	// FindLicenses returns the licenses that match q, ordered by CreatedAt
+	// then ID, at most q.Limit of them after q.After; an empty slice if
+	// none.
+	FindLicenses(ctx context.Context, q LicenseQuery) ([]License, error)
 
 	// WithLicense runs fn in one transaction that holds the license locked
 	// against every other WithLicense of it, in this process or another
@@ -105,6 +112,71 @@ type Store interface {
 	// DeleteFullBuckets removes buckets that have refilled completely by now,
 	// which hold no information, and returns how many it removed.
 	DeleteFullBuckets(ctx context.Context, now time.Time) (int, error)
+
+	// Record appends an event to the audit trail in a transaction of its
+	// own, with its deliveries if it has Data (see [LicenseTx.Record]).
+	Record(ctx context.Context, e Event) error
+	// Events returns the events that match q, ordered by At then ID, at
+	// most q.Limit of them after q.After; an empty slice if none.
+	Events(ctx context.Context, q AuditQuery) ([]Event, error)
+
+	// CreateAdminToken stores a new admin token and the event in one
+	// transaction; ErrConflict if its name or ID is taken.
+	CreateAdminToken(ctx context.Context, t AdminToken, e Event) error
+	// AdminTokenByID returns the admin token with the ID; ErrNotFound if
+	// there is none.
+	AdminTokenByID(ctx context.Context, id string) (AdminToken, error)
+	// AdminTokens returns every admin token, ordered by name.
+	AdminTokens(ctx context.Context) ([]AdminToken, error)
+	// DeleteAdminToken removes the admin token with the name and stores the
+	// event, in one transaction; ErrNotFound if there is none.
+	DeleteAdminToken(ctx context.Context, name string, e Event) error
+
+	// CreateWebhook stores a new webhook and the event in one transaction;
+	// ErrConflict if its ID is taken. It receives the events recorded after
+	// it.
+	CreateWebhook(ctx context.Context, w Webhook, e Event) error
+	// Webhook returns a webhook by ID, with its secret; ErrNotFound if
+	// there is none.
+	Webhook(ctx context.Context, id string) (Webhook, error)
+	// Webhooks returns every webhook, oldest first.
+	Webhooks(ctx context.Context) ([]Webhook, error)
+	// DeleteWebhook removes a webhook with its deliveries and attempts, and
+	// stores the event, in one transaction; ErrNotFound if there is none.
+	DeleteWebhook(ctx context.Context, id string, e Event) error
+	// ClaimDeliveries claims up to limit pending deliveries that are due at
+	// now (NextAt not after it) and not claimed, oldest NextAt first, with
+	// their webhook and event, and holds them claimed until now+lease, so
+	// that no other dispatcher, in this process or another sharing the
+	// database, claims them meanwhile. An empty slice if none.
+	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
+	// FinishDelivery stores the attempt r.Attempt at the delivery d (its
+	// Number is d.Attempts+1), moves d to r.State (pending again with
+	// r.NextAt, delivered or failed) and ends the claim, in one
+	// transaction. ErrNotFound if the delivery is gone (its webhook was
+	// deleted).
+	FinishDelivery(ctx context.Context, d Delivery, r DeliveryResult) error
+	// Attempts returns the attempts at the deliveries of a webhook, ordered
+	// by At then ID, at most p.Limit of them after p.After; an empty slice
+	// if none.
+	Attempts(ctx context.Context, webhookID string, p Page) ([]Attempt, error)
+
+	// BeginIdempotent starts the request rec describes. If no request of
+	// its scope and key is kept, it stores rec, not done, and returns rec
+	// and true. If one is kept that is not done, has rec's fingerprint and
+	// whose lock ended by now (its server stopped), it takes it over with
+	// rec.LockedUntil and returns it and true. Otherwise it returns what is
+	// kept and false, and changes nothing.
+	BeginIdempotent(ctx context.Context, rec Idempotent, now time.Time) (Idempotent, bool, error)
+	// FinishIdempotent keeps the answer of a started request (rec's Status,
+	// Header and Body) and marks it done.
+	FinishIdempotent(ctx context.Context, rec Idempotent) error
+	// AbandonIdempotent forgets a started request that is not done, so a
+	// retry runs it again; forgetting a missing one is not an error.
+	AbandonIdempotent(ctx context.Context, scope, key string) error
+	// DeleteIdempotentBefore removes the requests kept since before t and
+	// returns how many it removed.
+	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int, error)
 }
 
 // LicenseTx is one license locked inside a [Store] transaction: the atomic
@@ -140,6 +212,11 @@ type LicenseTx interface {
 	// features, properties and status. ID, keys, product, creation time and
 	// SeatsHeld stay as they are, whatever l says.
 	Update(l License) error
+	// Record appends an event to the audit trail, committed with the
+	// transaction. If it has Data, it also makes a pending delivery of it,
+	// due at once (NextAt = e.At), for every webhook stored: the outbox.
+	// ErrConflict if its ID is taken.
+	Record(e Event) error
 }
 
 // Bucket names a token bucket of a rate limit: Burst tokens, refilled

@@ -4,7 +4,9 @@
 // A Store is safe for concurrent use: one mutex serializes writers, so seat
 // counts and code attempts are exact. It copies every slice on the way in and
 // on the way out, so neither the caller nor the store can change the other's
-// records. Like the SQL stores it keeps times to the microsecond and returns
+// records. Events, with the webhook deliveries of those that have Data, are
+// recorded under the same lock as the change they describe, and undone with
+// it. Like the SQL stores it keeps times to the microsecond and returns
 // them in UTC, and it passes the same conformance suite,
 // [github.com/licgate/licgate/license/storetest].
 //

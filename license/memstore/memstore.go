@@ -33,6 +33,14 @@ type Store struct {
 	codes        map[codeKey]license.AuthorizationCode
 	sessions     map[string]license.Session // string(IDHash) → session
 	buckets      map[string]bucket
+
+	events     map[string]license.Event      // ID → event
+	tokens     map[string]license.AdminToken // name → token
+	tokenIDs   map[string]string             // token ID → name
+	webhooks   map[string]license.Webhook
+	deliveries map[string]delivery
+	attempts   map[string][]license.Attempt // webhook ID → attempts at its deliveries
+	idempotent map[idemKey]license.Idempotent
 }
 
 // bucket is a rate-limit token bucket.
@@ -62,11 +70,19 @@ func New() *Store {
 		codes:        make(map[codeKey]license.AuthorizationCode),
 		sessions:     make(map[string]license.Session),
 		buckets:      make(map[string]bucket),
+		events:       make(map[string]license.Event),
+		tokens:       make(map[string]license.AdminToken),
+		tokenIDs:     make(map[string]string),
+		webhooks:     make(map[string]license.Webhook),
+		deliveries:   make(map[string]delivery),
+		attempts:     make(map[string][]license.Attempt),
+		idempotent:   make(map[idemKey]license.Idempotent),
 	}
 }
 
-// CreateProduct stores a new product; ErrConflict if its ID is taken.
-func (s *Store) CreateProduct(ctx context.Context, p license.Product) error {
+// CreateProduct stores a new product and the events; ErrConflict if its
+// ID or an event's is taken.
+func (s *Store) CreateProduct(ctx context.Context, p license.Product, events ...license.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -74,6 +90,9 @@ func (s *Store) CreateProduct(ctx context.Context, p license.Product) error {
 	defer s.mu.Unlock()
 	if _, ok := s.products[p.ID]; ok {
 		return fmt.Errorf("%w: product %s", license.ErrConflict, p.ID)
+	}
+	if _, err := s.record(events...); err != nil {
+		return err
 	}
 	p.CreatedAt = normTime(p.CreatedAt)
 	s.products[p.ID] = p
@@ -109,9 +128,10 @@ func (s *Store) Products(ctx context.Context) ([]license.Product, error) {
 	return ps, nil
 }
 
-// UpdateProduct changes a product through fn, with the store locked;
-// ErrNotFound if there is none. The ID and creation time are kept.
-func (s *Store) UpdateProduct(ctx context.Context, id string, fn func(*license.Product) error) (license.Product, error) {
+// UpdateProduct changes a product through fn, with the store locked, and
+// stores the events; ErrNotFound if there is none. The ID and creation time
+// are kept.
+func (s *Store) UpdateProduct(ctx context.Context, id string, fn func(*license.Product) error, events ...license.Event) (license.Product, error) {
 	if err := ctx.Err(); err != nil {
 		return license.Product{}, err
 	}
@@ -125,14 +145,18 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, fn func(*license.P
 	if err := fn(&p); err != nil {
 		return license.Product{}, err
 	}
+	if _, err := s.record(events...); err != nil {
+		return license.Product{}, err
+	}
 	p.ID, p.CreatedAt = cur.ID, cur.CreatedAt
 	s.products[id] = p
 	return p, nil
 }
 
-// CreateLicense stores a new license; ErrConflict if its ID or key is taken,
-// ErrNotFound if its product does not exist.
-func (s *Store) CreateLicense(ctx context.Context, l license.License) error {
+// CreateLicense stores a new license and the events; ErrConflict if its ID,
+// a key, its number or an event's ID is taken, ErrNotFound if its product
+// does not exist.
+func (s *Store) CreateLicense(ctx context.Context, l license.License, events ...license.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -152,6 +176,9 @@ func (s *Store) CreateLicense(ctx context.Context, l license.License) error {
 	}
 	if _, ok := s.numbers[l.Number]; ok {
 		return fmt.Errorf("%w: license number %d", license.ErrConflict, l.Number)
+	}
+	if _, err := s.record(events...); err != nil {
+		return err
 	}
 	l.SeatsHeld = 0
 	s.licenses[l.ID] = cloneLicense(l)
@@ -235,6 +262,20 @@ func (s *Store) Licenses(ctx context.Context, productID string) ([]license.Licen
 	return s.listLicenses(ctx, func(l *license.License) bool {
 		return productID == "" || l.ProductID == productID
 	})
+}
+
+// FindLicenses returns the licenses that match q, ordered by CreatedAt then
+// ID, one page of them.
+func (s *Store) FindLicenses(ctx context.Context, q license.LicenseQuery) ([]license.License, error) {
+	ls, err := s.listLicenses(ctx, func(l *license.License) bool {
+		return (q.ProductID == "" || l.ProductID == q.ProductID) &&
+			(q.Email == "" || l.Email == q.Email) &&
+			(q.Status == "" || l.Status == q.Status)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page(ls, q.Page, func(l *license.License) (time.Time, string) { return l.CreatedAt, l.ID }), nil
 }
 
 func (s *Store) listLicenses(ctx context.Context, match func(*license.License) bool) ([]license.License, error) {
@@ -396,6 +437,15 @@ func (tx *licenseTx) ConsumeCode(computerID string) error {
 	}
 	delete(tx.s.codes, k)
 	tx.undo = append(tx.undo, func() { tx.s.codes[k] = c })
+	return nil
+}
+
+func (tx *licenseTx) Record(e license.Event) error {
+	undo, err := tx.s.record(e)
+	if err != nil {
+		return err
+	}
+	tx.undo = append(tx.undo, undo)
 	return nil
 }
 

@@ -304,3 +304,19 @@ func (c *keyCache) decode(s string) (*rsa.PrivateKey, error) {
 	}
 	return rk, nil
 }
+
+// nullJSON and fromNullJSON convert JSON values that may be absent: NULL
+// stands for nil.
+func nullJSON(m json.RawMessage) sql.NullString {
+	if m == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: string(m), Valid: true}
+}
+
+func fromNullJSON(n sql.NullString) json.RawMessage {
+	if !n.Valid {
+		return nil
+	}
+	return json.RawMessage(n.String)
+}

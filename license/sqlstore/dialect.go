@@ -13,7 +13,7 @@ const (
 	// SQLite is SQLite 3.37 or newer, through a driver such as
 	// modernc.org/sqlite (driver name "sqlite") with the DSN of [SQLiteDSN].
 	SQLite Dialect = iota + 1
-	// Postgres is PostgreSQL 12 or newer, through a driver such as
+	// Postgres is PostgreSQL 13 or newer, through a driver such as
 	// github.com/jackc/pgx/v5/stdlib (driver name "pgx").
 	Postgres
 )

@@ -41,6 +41,15 @@
 // Migrations run in one transaction, under an advisory lock on PostgreSQL,
 // so replicas can start together.
 //
+// The audit trail is a table that is only ever inserted into. An event
+// with webhook data also puts a pending delivery for every webhook in the
+// outbox, with one INSERT … SELECT in the transaction of the change, so a
+// change and its webhook events commit together. Dispatchers claim due
+// deliveries for a lease: on PostgreSQL with SELECT … FOR UPDATE SKIP
+// LOCKED, so that replicas never claim one twice, on SQLite through the
+// writer. A request with an Idempotency-Key is started by one upsert,
+// atomically across every store sharing the database.
+//
 // Schema version 3 gives each license an EMS product key of its own.
 // Licenses created before it keep their product key, which was their ID,
 // and get a new random ID, moved to their activations, codes and product-key

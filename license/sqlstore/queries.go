@@ -3,8 +3,9 @@ package sqlstore
 import "strings"
 
 // queries are the statements of a [Store], in its dialect. Every value is a
-// parameter; the only literals are the constant statuses that the partial
-// indexes name. [Open] prepares them all.
+// parameter; the only literals are the constant states that the partial
+// indexes name, the empty string that turns an optional filter off, and the
+// zero attempts and NULL claim of a new delivery. [Open] prepares them all.
 type queries struct {
 	insertProduct, product, products, lockProduct, updateProduct string
 
@@ -13,6 +14,7 @@ type queries struct {
 	licenseByKey, licenseByProductKey, licenseByNumber string
 	licensesByEmail, licensesOfProduct, allLicenses    string
 	updateLicense, addSeatsHeld                        string
+	findLicenses, findLicensesOfProduct                string
 
 	activeOn, revokedOn, insertActivation string
 	endActivation, activationStatus       string
@@ -25,6 +27,17 @@ type queries struct {
 	insertSession, touchSession, deleteSession, deleteExpiredSessions string
 
 	takeToken, returnToken, deleteFullBuckets string
+
+	insertEvent, insertDeliveries, events, eventsOfTarget string
+
+	insertAdminToken, adminTokenByID, adminTokens, deleteAdminToken string
+
+	insertWebhook, webhook, webhooks, deleteWebhook string
+	dueDeliveries, claimDeliveries, finishDelivery  string
+	insertAttempt, attempts                         string
+
+	beginIdempotent, idempotent, finishIdempotent string
+	abandonIdempotent, deleteIdempotentBefore     string
 }
 
 const (
@@ -34,12 +47,26 @@ const (
 	activationColumns = "aid, license_id, computer_id, computer_name, computer_key, status," +
 		" activated_at, released_at, attributes, comments"
 	codeColumns = "license_id, computer_id, hash, channel, attempts, expires_at, created_at, properties"
+
+	eventColumns      = "id, at, type, actor, protocol, addr, request_id, target, outcome, change, data"
+	adminTokenColumns = "name, id, hash, scope, created_at"
+	webhookColumns    = "id, url, secret, created_at"
+	attemptColumns    = "id, delivery_id, webhook_id, event_id, event_type, at, number, status_code, error, duration_ms, ok"
+	idempotentColumns = "scope, key, fingerprint, done, locked_until, status, header, body, created_at"
 )
+
+// prefixed returns the comma-separated columns cols, each prefixed with the
+// table alias t.
+func prefixed(t, cols string) string {
+	return t + "." + strings.ReplaceAll(cols, ", ", ", "+t+".")
+}
 
 func newQueries(d Dialect) queries {
 	forUpdate, least, greatest := "", "MIN", "MAX"
+	skipLocked, jsonArray := "", "SELECT value FROM json_each(?)"
 	if d == Postgres {
 		forUpdate, least, greatest = " FOR UPDATE", "LEAST", "GREATEST"
+		skipLocked, jsonArray = " FOR UPDATE OF d SKIP LOCKED", "SELECT jsonb_array_elements_text(CAST(? AS jsonb))"
 	}
 	// refill is how many tokens the stored bucket holds at the time of the
 	// new row (excluded), never above the burst: elapsed microseconds, none
@@ -74,6 +101,14 @@ func newQueries(d Dialect) queries {
 		updateLicense: "UPDATE licenses SET email = ?, phone = ?, name = ?, company = ?, seats = ?," +
 			" expires_at = ?, features = ?, properties = ?, status = ? WHERE id = ?",
 		addSeatsHeld: "UPDATE licenses SET seats_held = seats_held + ? WHERE id = ?",
+		// The optional filters are "? = '' OR …"; the product, when given,
+		// picks the index that orders its licenses.
+		findLicenses: "SELECT " + licenseColumns + " FROM licenses" +
+			" WHERE (? = '' OR email = ?) AND (? = '' OR status = ?) AND (created_at, id) > (?, ?)" +
+			" ORDER BY created_at, id LIMIT ?",
+		findLicensesOfProduct: "SELECT " + licenseColumns + " FROM licenses" +
+			" WHERE product_id = ? AND (? = '' OR email = ?) AND (? = '' OR status = ?) AND (created_at, id) > (?, ?)" +
+			" ORDER BY created_at, id LIMIT ?",
 
 		activeOn: "SELECT " + activationColumns + " FROM activations" +
 			" WHERE license_id = ? AND computer_id = ? AND status = 'active'",
@@ -127,6 +162,65 @@ func newQueries(d Dialect) queries {
 		// full.
 		returnToken:       "UPDATE buckets SET tokens = " + least + "(tokens + 1, ?) WHERE key = ?",
 		deleteFullBuckets: "DELETE FROM buckets WHERE " + full,
+
+		// A taken ID inserts nothing, which the caller tells by the rows
+		// changed: no error, which on PostgreSQL would abort the
+		// transaction of WithLicense.
+		insertEvent: "INSERT INTO events (" + eventColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+			" ON CONFLICT DO NOTHING",
+		// The outbox: a pending delivery of the event for every webhook,
+		// its ID the event's ID and "/" (the first parameter) followed by
+		// the webhook's.
+		insertDeliveries: "INSERT INTO deliveries (id, webhook_id, event_id, state, attempts, next_at, claimed_until)" +
+			" SELECT ? || id, id, ?, 'pending', 0, ?, NULL FROM webhooks",
+		events: "SELECT " + eventColumns + " FROM events WHERE at >= ? AND (at, id) > (?, ?)" +
+			" ORDER BY at, id LIMIT ?",
+		eventsOfTarget: "SELECT " + eventColumns + " FROM events WHERE target = ? AND at >= ? AND (at, id) > (?, ?)" +
+			" ORDER BY at, id LIMIT ?",
+
+		insertAdminToken: "INSERT INTO admin_tokens (" + adminTokenColumns + ") VALUES (?, ?, ?, ?, ?)",
+		adminTokenByID:   "SELECT " + adminTokenColumns + " FROM admin_tokens WHERE id = ?",
+		adminTokens:      "SELECT " + adminTokenColumns + " FROM admin_tokens ORDER BY name",
+		deleteAdminToken: "DELETE FROM admin_tokens WHERE name = ?",
+
+		insertWebhook: "INSERT INTO webhooks (" + webhookColumns + ") VALUES (?, ?, ?, ?)",
+		webhook:       "SELECT " + webhookColumns + " FROM webhooks WHERE id = ?",
+		webhooks:      "SELECT " + webhookColumns + " FROM webhooks ORDER BY created_at, id",
+		deleteWebhook: "DELETE FROM webhooks WHERE id = ?",
+		// The due deliveries that no one holds, with their webhook and
+		// event. On PostgreSQL the rows are locked, and those another
+		// transaction locked skipped, so that replicas claiming together
+		// never take one twice; on SQLite the writer's transaction holds
+		// the database's write lock already.
+		dueDeliveries: "SELECT d.id, d.state, d.attempts, d.next_at, " + prefixed("w", webhookColumns) + ", " +
+			prefixed("e", eventColumns) +
+			" FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id" +
+			" WHERE d.state = 'pending' AND d.next_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until <= ?)" +
+			" ORDER BY d.next_at, d.id LIMIT ?" + skipLocked,
+		// The IDs come as a JSON array, so that one prepared statement
+		// claims them all.
+		claimDeliveries: "UPDATE deliveries SET claimed_until = ? WHERE id IN (" + jsonArray + ")",
+		finishDelivery: "UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, claimed_until = NULL" +
+			" WHERE id = ? RETURNING webhook_id, event_id, attempts",
+		insertAttempt: "INSERT INTO attempts (" + attemptColumns + ")" +
+			" VALUES (?, ?, ?, ?, (SELECT type FROM events WHERE id = ?), ?, ?, ?, ?, ?, ?)",
+		attempts: "SELECT " + attemptColumns + " FROM attempts WHERE webhook_id = ? AND (at, id) > (?, ?)" +
+			" ORDER BY at, id LIMIT ?",
+
+		// One statement stores a new request, or takes over one in
+		// progress whose server stopped; it returns a row in either case,
+		// none if the kept request stays as it is. PostgreSQL locks the
+		// kept row all the same, so that it is still there to be read.
+		beginIdempotent: "INSERT INTO idempotency (" + idempotentColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+			" ON CONFLICT (scope, key) DO UPDATE SET locked_until = excluded.locked_until" +
+			" WHERE NOT idempotency.done AND idempotency.fingerprint = excluded.fingerprint" +
+			" AND (idempotency.locked_until IS NULL OR idempotency.locked_until <= ?)" +
+			" RETURNING " + idempotentColumns,
+		idempotent: "SELECT " + idempotentColumns + " FROM idempotency WHERE scope = ? AND key = ?",
+		finishIdempotent: "UPDATE idempotency SET done = ?, status = ?, header = ?, body = ?" +
+			" WHERE scope = ? AND key = ?",
+		abandonIdempotent:      "DELETE FROM idempotency WHERE scope = ? AND key = ? AND NOT done",
+		deleteIdempotentBefore: "DELETE FROM idempotency WHERE created_at < ?",
 	}
 	for _, p := range q.all() {
 		*p = d.rebind(*p)
@@ -140,10 +234,16 @@ func (q *queries) all() []*string {
 		&q.insertProduct, &q.product, &q.products, &q.lockProduct, &q.updateProduct,
 		&q.insertLicense, &q.license, &q.lockLicense, &q.licenseByKey, &q.licenseByProductKey, &q.licenseByNumber,
 		&q.licensesByEmail, &q.licensesOfProduct, &q.allLicenses, &q.updateLicense, &q.addSeatsHeld,
+		&q.findLicenses, &q.findLicensesOfProduct,
 		&q.activeOn, &q.revokedOn, &q.insertActivation, &q.endActivation, &q.activationStatus,
 		&q.activation, &q.activationByComputerKey, &q.activationsOfLicense, &q.allActivations,
 		&q.putCode, &q.codes, &q.spendCode, &q.deleteCode, &q.deleteDeadCode, &q.deleteExpiredCodes,
 		&q.insertSession, &q.touchSession, &q.deleteSession, &q.deleteExpiredSessions,
 		&q.takeToken, &q.returnToken, &q.deleteFullBuckets,
+		&q.insertEvent, &q.insertDeliveries, &q.events, &q.eventsOfTarget,
+		&q.insertAdminToken, &q.adminTokenByID, &q.adminTokens, &q.deleteAdminToken,
+		&q.insertWebhook, &q.webhook, &q.webhooks, &q.deleteWebhook,
+		&q.dueDeliveries, &q.claimDeliveries, &q.finishDelivery, &q.insertAttempt, &q.attempts,
+		&q.beginIdempotent, &q.idempotent, &q.finishIdempotent, &q.abandonIdempotent, &q.deleteIdempotentBefore,
 	}
 }

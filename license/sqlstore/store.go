@@ -186,8 +186,8 @@ func (s *Store) write(ctx context.Context, fn func(c *conn) error) error {
 	return fn(&conn{ctx: ctx, s: s})
 }
 
-// deleteCount runs a DELETE of the rows that expire by now as a write and
-// returns how many rows it removed.
+// deleteCount runs a DELETE of the rows older than a time, its one
+// parameter, as a write and returns how many rows it removed.
 func (s *Store) deleteCount(ctx context.Context, op, query string, now time.Time) (int, error) {
 	var n int
 	err := s.write(ctx, func(c *conn) error {
@@ -219,14 +219,20 @@ func lookup(op string, err error, what, id string) error {
 	return wrap(op, err)
 }
 
-// queryAll runs a prepared query and scans every row with scan.
+// queryAll runs a prepared query and scans every row with scan; an empty
+// slice if none.
 func queryAll[T any](ctx context.Context, st *sql.Stmt, scan func(scanner) (T, error), args ...any) ([]T, error) {
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var vs []T
+	return scanRows(rows, scan)
+}
+
+// scanRows scans every row of rows with scan; an empty slice if none.
+func scanRows[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	vs := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
@@ -234,18 +240,25 @@ func queryAll[T any](ctx context.Context, st *sql.Stmt, scan func(scanner) (T, e
 		}
 		vs = append(vs, v)
 	}
-	return vs, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return vs, nil
 }
 
-// CreateProduct stores a new product; ErrConflict if its ID is taken.
-func (s *Store) CreateProduct(ctx context.Context, p license.Product) error {
+// CreateProduct stores a new product and the events in one transaction;
+// ErrConflict if its ID is taken.
+func (s *Store) CreateProduct(ctx context.Context, p license.Product, events ...license.Event) error {
 	key, err := encodeRSAKey(p.RSAKey)
 	if err != nil {
 		return wrap("create product", err)
 	}
-	return s.write(ctx, func(c *conn) error {
+	return s.transact(ctx, func(c *conn) error {
 		_, err := c.exec(s.q.insertProduct, p.ID, p.Name, p.Major, p.Minor, key, string(p.SignatureAlgorithm), micro(p.CreatedAt))
-		if err != nil && isUniqueViolation(err) {
+		switch {
+		case err == nil:
+			return s.recordAll(c, events)
+		case isUniqueViolation(err):
 			return fmt.Errorf("%w: product %q", license.ErrConflict, p.ID)
 		}
 		return wrap("create product", err)
@@ -282,10 +295,11 @@ func (s *Store) Products(ctx context.Context) ([]license.Product, error) {
 	return ps, wrap("products", err)
 }
 
-// UpdateProduct changes a product through fn in one transaction, with the
-// row locked (FOR UPDATE on PostgreSQL, the writer on SQLite); the ID and
-// creation time are kept, and fn's error is returned as is.
-func (s *Store) UpdateProduct(ctx context.Context, id string, fn func(*license.Product) error) (license.Product, error) {
+// UpdateProduct changes a product through fn and stores the events in one
+// transaction, with the row locked (FOR UPDATE on PostgreSQL, the writer on
+// SQLite); the ID and creation time are kept, and fn's error is returned as
+// is.
+func (s *Store) UpdateProduct(ctx context.Context, id string, fn func(*license.Product) error, events ...license.Event) (license.Product, error) {
 	var p license.Product
 	err := s.transact(ctx, func(c *conn) error {
 		cur, err := s.scanProduct(c.queryRow(s.q.lockProduct, id))
@@ -301,8 +315,10 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, fn func(*license.P
 		if err != nil {
 			return wrap("update product", err)
 		}
-		_, err = c.exec(s.q.updateProduct, p.Name, p.Major, p.Minor, key, string(p.SignatureAlgorithm), p.ID)
-		return wrap("update product", err)
+		if _, err = c.exec(s.q.updateProduct, p.Name, p.Major, p.Minor, key, string(p.SignatureAlgorithm), p.ID); err != nil {
+			return wrap("update product", err)
+		}
+		return s.recordAll(c, events)
 	})
 	if err != nil {
 		return license.Product{}, err
@@ -311,9 +327,10 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, fn func(*license.P
 }
 
 // CreateLicense stores a new license, holding no seat whatever l.SeatsHeld
-// says; ErrConflict if its ID, key or product key is taken, ErrNotFound if
-// its product does not exist.
-func (s *Store) CreateLicense(ctx context.Context, l license.License) error {
+// says, and the events in one transaction; ErrConflict if its ID, key,
+// product key or number is taken, ErrNotFound if its product does not
+// exist.
+func (s *Store) CreateLicense(ctx context.Context, l license.License, events ...license.Event) error {
 	features, err := encodeJSON(l.Features)
 	if err != nil {
 		return wrap("create license", err)
@@ -322,13 +339,13 @@ func (s *Store) CreateLicense(ctx context.Context, l license.License) error {
 	if err != nil {
 		return wrap("create license", err)
 	}
-	return s.write(ctx, func(c *conn) error {
+	return s.transact(ctx, func(c *conn) error {
 		_, err := c.exec(s.q.insertLicense,
 			l.ID, l.Key, l.ProductKey, l.Number, l.ProductID, l.Email, l.Phone, l.Name, l.Company, l.Seats,
 			nullMicro(l.ExpiresAt), features, props, string(l.Status), micro(l.CreatedAt))
 		switch {
 		case err == nil:
-			return nil
+			return s.recordAll(c, events)
 		case isUniqueViolation(err):
 			return fmt.Errorf("%w: license ID, key, product key or number", license.ErrConflict)
 		case isForeignKeyViolation(err):
@@ -410,6 +427,23 @@ func (s *Store) Licenses(ctx context.Context, productID string) ([]license.Licen
 		ls, err = queryAll(ctx, s.stmt(s.q.licensesOfProduct), scanLicense, productID)
 	}
 	return ls, wrap("licenses", err)
+}
+
+// FindLicenses returns the licenses that match q, ordered by creation time
+// then ID, at most q.Limit of them after q.After; an empty slice if none.
+func (s *Store) FindLicenses(ctx context.Context, q license.LicenseQuery) ([]license.License, error) {
+	at, id := after(q.After)
+	status, limit := string(q.Status), pageLimit(q.Page)
+	var ls []license.License
+	var err error
+	if q.ProductID == "" {
+		ls, err = queryAll(ctx, s.stmt(s.q.findLicenses), scanLicense,
+			q.Email, q.Email, status, status, at, id, limit)
+	} else {
+		ls, err = queryAll(ctx, s.stmt(s.q.findLicensesOfProduct), scanLicense,
+			q.ProductID, q.Email, q.Email, status, status, at, id, limit)
+	}
+	return ls, wrap("find licenses", err)
 }
 
 func scanActivation(sc scanner) (license.Activation, error) {

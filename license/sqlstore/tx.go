@@ -59,6 +59,21 @@ func (c *conn) queryRow(q string, args ...any) scanner {
 	return checkedRow{c, c.stmt(q).QueryRowContext(c.ctx, args...)}
 }
 
+// queryRows runs a statement through c and scans every row with scan; an
+// empty slice if none.
+func queryRows[T any](c *conn, q string, scan func(scanner) (T, error), args ...any) ([]T, error) {
+	if err := c.b.failed(); err != nil {
+		return nil, err
+	}
+	rows, err := c.stmt(q).QueryContext(c.ctx, args...)
+	if err != nil {
+		return nil, c.check(err)
+	}
+	defer rows.Close()
+	vs, err := scanRows(rows, scan)
+	return vs, c.check(err)
+}
+
 // check returns err, after marking c's batch failed if err may have ended
 // its transaction: SQLite rolls back a whole transaction on some errors (a
 // full disk, an I/O error, an interrupt), after which further statements
@@ -303,6 +318,15 @@ func (t *licenseTx) Update(l license.License) error {
 	}
 	t.l = cur
 	return nil
+}
+
+// Record appends an event, with its deliveries if it has Data, in the
+// transaction.
+func (t *licenseTx) Record(e license.Event) error {
+	if t.done {
+		return errTxDone
+	}
+	return t.c.s.record(t.c, e)
 }
 
 // cloneLicense returns a copy of l that shares no slice with it.

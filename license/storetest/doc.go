@@ -10,8 +10,11 @@
 // concurrent attempts at an authorization code that allows five, concurrent
 // read-modify-write updates of one license, activations racing releases and
 // revocations (after which the seats held must equal the active
-// activations), and thirty requests drawing on a rate-limit bucket of
-// seven. The races take seats as [license.Service] does: inside
+// activations), thirty requests drawing on a rate-limit bucket of seven,
+// eight webhook dispatchers claiming forty deliveries by batches of three
+// (each must be handed out once), and twenty retries beginning one
+// idempotent request, then taking it over once its lock ended (one must
+// win each time). The races take seats as [license.Service] does: inside
 // [license.Store.WithLicense], they compare the license's SeatsHeld with its
 // Seats before they Insert. [RunShared] runs the races across several
 // stores that share one database, as replicas or separate processes do, and
@@ -43,6 +46,26 @@
 //     before the bucket's last change refills nothing (clocks of replicas
 //     may differ). ReturnToken needs no refill to be exact: a bucket can
 //     never hold more than its burst.
+//   - JSON (an event's Change and Data, a kept answer's Header) may come
+//     back reformatted: it compares as the value it encodes. A kept Body
+//     comes back byte for byte.
+//   - A time given to a query (Since, a cursor, now) counts to the
+//     microsecond, as stored times do: Since with nanoseconds keeps the
+//     events of its microsecond.
+//   - Paging: a page holds exactly Limit items unless the list ends; the
+//     cursor of an item is its (time, ID) and the next page starts
+//     strictly after it, ties included.
+//   - A claim ends at now+lease exactly: a delivery claimed at now may be
+//     claimed again at now+lease, and FinishDelivery ends it at once.
+//     Deliveries of one time come in no particular order.
+//   - A lock of a kept request ends at LockedUntil: BeginIdempotent takes
+//     it over at now == LockedUntil. AbandonIdempotent leaves a done
+//     request alone, and DeleteIdempotentBefore removes done requests and
+//     those in progress alike.
+//   - A failed CreateProduct, UpdateProduct, CreateLicense,
+//     CreateAdminToken, DeleteAdminToken, CreateWebhook or DeleteWebhook
+//     stores none of its events, and one whose event ID is taken stores
+//     nothing else.
 //
 // fn of WithLicense runs inside the store's transaction or lock and must
 // not call the store; the suite calls only t.Errorf inside it, never

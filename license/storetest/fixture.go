@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -261,7 +263,7 @@ func mustNil(tb testing.TB, what string, err error) {
 }
 
 // equal fails unless got and want are deeply equal once empty slices are
-// taken as nil.
+// taken as nil and JSON (json.RawMessage) as the value it encodes.
 func equal[T any](tb testing.TB, what string, got, want T) {
 	tb.Helper()
 	if !reflect.DeepEqual(normalize(got), normalize(want)) || !sameKeys(got, want) {
@@ -287,8 +289,8 @@ func sameKeys(got, want any) bool {
 	return true
 }
 
-// normalize returns v with empty slices set to nil, recursively through
-// structs and slices. Times are left alone: a store must return them in UTC,
+// normalize returns v with empty slices set to nil and JSON re-encoded
+// canonically, recursively through structs and slices. Times are left alone: a store must return them in UTC,
 // which DeepEqual checks through their location.
 func normalize[T any](v T) T {
 	rv := reflect.ValueOf(&v).Elem()
@@ -304,6 +306,11 @@ func normalizeValue(v reflect.Value) {
 			v.SetZero()
 		}
 	case reflect.Slice:
+		// JSON compares as a value: a database may store it reformatted.
+		if v.Type() == reflect.TypeFor[json.RawMessage]() && v.Len() > 0 && v.CanSet() {
+			v.SetBytes(canonicalJSON(v.Bytes()))
+			return
+		}
 		if v.Len() == 0 {
 			if !v.IsNil() && v.CanSet() {
 				v.Set(reflect.Zero(v.Type()))
@@ -333,6 +340,22 @@ func normalizeValue(v reflect.Value) {
 			}
 		}
 	}
+}
+
+// canonicalJSON returns b re-encoded with sorted keys and no spaces, or a
+// copy of b as it is if it is not JSON.
+func canonicalJSON(b []byte) []byte {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil || d.More() {
+		return bytes.Clone(b)
+	}
+	c, err := json.Marshal(v)
+	if err != nil {
+		return bytes.Clone(b)
+	}
+	return c
 }
 
 // countActive returns how many of as are active.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -23,6 +24,8 @@ var races = []struct {
 	{"RaceUpdateLicense", raceUpdateLicense},
 	{"RaceSeatsHeld", raceSeatsHeld},
 	{"RaceTakeToken", raceTakeToken},
+	{"RaceClaimDeliveries", raceClaimDeliveries},
+	{"RaceBeginIdempotent", raceBeginIdempotent},
 }
 
 // RunShared runs the concurrency tests of the suite with their goroutines
@@ -323,5 +326,94 @@ func raceTakeToken(t *testing.T, stores []license.Store) {
 	}
 	if taken != burst {
 		t.Errorf("tokens taken: got %d, want %d", taken, burst)
+	}
+}
+
+// raceClaimDeliveries has 8 dispatchers claim 40 deliveries by batches of
+// 3 until none is left: each delivery is handed out exactly once.
+func raceClaimDeliveries(t *testing.T, stores []license.Store) {
+	const deliveries, goroutines, batch = 40, 8, 3
+	ctx := t.Context()
+	w := mustWebhook(t, stores[0], t0)
+	want := make(map[string]int, deliveries) // event ID → claims
+	for i := range deliveries {
+		e := newEvent(t, license.EventLicenseUpdated, "license/"+newID(t), t0.Add(time.Duration(i)*time.Microsecond), true)
+		mustRecord(t, stores[i%len(stores)], e)
+		want[e.ID] = 0
+	}
+	claimed := make([][]license.Delivery, goroutines)
+	errs := concurrently(goroutines, func(i int) error {
+		s := stores[i%len(stores)]
+		for range deliveries + 1 {
+			ds, err := s.ClaimDeliveries(ctx, t0.Add(time.Hour), time.Hour, batch)
+			if err != nil {
+				return err
+			}
+			if len(ds) == 0 {
+				return nil
+			}
+			if len(ds) > batch {
+				return fmt.Errorf("claimed %d deliveries, want at most %d", len(ds), batch)
+			}
+			claimed[i] = append(claimed[i], ds...)
+		}
+		return errors.New("deliveries never ran out")
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("dispatcher #%d: got error %v, want nil", i, err)
+		}
+	}
+	ids := make(map[string]bool)
+	for _, ds := range claimed {
+		for _, d := range ds {
+			if d.Webhook.ID != w.ID {
+				continue
+			}
+			if ids[d.ID] {
+				t.Errorf("delivery %s: claimed twice", d.ID)
+			}
+			ids[d.ID] = true
+			want[d.Event.ID]++
+		}
+	}
+	for id, n := range want {
+		if n != 1 {
+			t.Errorf("deliveries of event %s claimed: got %d, want 1", id, n)
+		}
+	}
+}
+
+// raceBeginIdempotent has 20 retries of one request begin it at once:
+// exactly one starts it. Once its lock ended, 20 more race to take it over:
+// exactly one does.
+func raceBeginIdempotent(t *testing.T, stores []license.Store) {
+	const goroutines = 20
+	ctx := t.Context()
+	rec := newIdempotent("race", newID(t), "POST /v1/licenses")
+	retry := rec
+	retry.LockedUntil = t0.Add(time.Hour)
+	for _, tt := range []struct {
+		name string
+		rec  license.Idempotent
+		now  time.Time
+	}{{"BeginIdempotent", rec, t0}, {"BeginIdempotent once the lock ended", retry, rec.LockedUntil}} {
+		started := make([]bool, goroutines)
+		errs := concurrently(goroutines, func(i int) error {
+			got, ok, err := stores[i%len(stores)].BeginIdempotent(ctx, tt.rec, tt.now)
+			if err == nil && (got.Key != rec.Key || got.Fingerprint != rec.Fingerprint) {
+				return fmt.Errorf("got request %s (%s), want %s (%s)", got.Key, got.Fingerprint, rec.Key, rec.Fingerprint)
+			}
+			started[i] = ok
+			return err
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("%s #%d: got error %v, want nil", tt.name, i, err)
+			}
+		}
+		if n := len(slices.DeleteFunc(started, func(b bool) bool { return !b })); n != 1 {
+			t.Errorf("%s: started %d times, want once", tt.name, n)
+		}
 	}
 }

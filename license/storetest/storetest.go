@@ -46,6 +46,19 @@ func Run(t *testing.T, open func(t *testing.T) license.Store) {
 		{"DeleteFullBuckets", testDeleteFullBuckets},
 		{"Times", testTimes},
 		{"Copies", testCopies},
+		{"Events", testEvents},
+		{"ChangeEvents", testChangeEvents},
+		{"WithLicenseRecord", testWithLicenseRecord},
+		{"FindLicenses", testFindLicenses},
+		{"AdminTokens", testAdminTokens},
+		{"Webhooks", testWebhooks},
+		{"Outbox", testOutbox},
+		{"ClaimDeliveries", testClaimDeliveries},
+		{"FinishDelivery", testFinishDelivery},
+		{"Idempotent", testIdempotent},
+		{"DeleteIdempotentBefore", testDeleteIdempotentBefore},
+		{"OperateTimes", testOperateTimes},
+		{"OperateCopies", testOperateCopies},
 	}
 	for _, tt := range races {
 		tests = append(tests, struct {
