@@ -3,6 +3,7 @@ package license
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -67,6 +68,9 @@ func (s *Service) activate(ctx context.Context, req ActivationRequest, x activat
 	refuse := func(err error) (Result, error) {
 		s.record(ctx, EventActivationRefused, licenseTarget(l.ID), err, map[string]string{"computerId": req.ComputerID})
 		return Result{}, err
+	}
+	if l.Floating {
+		return refuse(ErrFloating)
 	}
 	p, err := s.store.Product(ctx, l.ProductID)
 	if err != nil {
@@ -193,12 +197,20 @@ func (s *Service) LicenseByProductKey(ctx context.Context, productKey string) (L
 // identifiers only: the AID, the license, product and computer IDs, the
 // features and the version. None of them is a credential.
 func (s *Service) IssueToken(p Product, l License, a Activation) (string, error) {
+	tok, _, err := s.issueToken(p, l, a, s.now().Add(s.cfg.tokenTTL))
+	return tok, err
+}
+
+// issueToken signs an activation token for a that expires at exp, or at
+// the license's expiry if that comes first, and returns it with its
+// expiry.
+func (s *Service) issueToken(p Product, l License, a Activation, exp time.Time) (string, time.Time, error) {
 	now := s.now()
-	exp := now.Add(s.cfg.tokenTTL)
 	if !l.ExpiresAt.IsZero() && l.ExpiresAt.Before(exp) {
 		exp = l.ExpiresAt
 	}
-	return s.cfg.keys.Sign(&Claims{
+	exp = exp.Truncate(time.Second) // as the token writes it
+	tok, err := s.cfg.keys.Sign(&Claims{
 		LicenseID:  l.ID,
 		ComputerID: a.ComputerID,
 		Features:   l.Features,
@@ -212,4 +224,5 @@ func (s *Service) IssueToken(p Product, l License, a Activation) (string, error)
 			ExpiresAt: jwt.NewNumericDate(exp),
 		},
 	})
+	return tok, exp, err
 }

@@ -128,6 +128,13 @@ type NewLicense struct {
 	ExpiresAt  time.Time
 	Features   []string
 	Properties []Property
+	// Floating makes the seats leases held by running programs
+	// ([Service.TakeLease]) instead of activations of computers.
+	Floating bool
+	// LeaseTTL is how long a lease lives without a heartbeat, for a
+	// floating license: [MinLeaseTTL] to [MaxLeaseTTL], whole seconds; zero
+	// means [DefaultLeaseTTL].
+	LeaseTTL time.Duration
 }
 
 // CreateLicense creates a license with a fresh ID and fresh credentials:
@@ -163,7 +170,15 @@ func (s *Service) CreateLicense(ctx context.Context, n NewLicense) (License, err
 	l := License{
 		ID: id, Key: key, ProductKey: pk, Number: number, ProductID: n.ProductID, Customer: n.Customer, Seats: n.Seats,
 		ExpiresAt: n.ExpiresAt.UTC(), Features: n.Features, Properties: n.Properties,
-		Status: StatusActive, CreatedAt: now,
+		Status: StatusActive, CreatedAt: now, Floating: n.Floating,
+	}
+	switch {
+	case n.Floating && n.LeaseTTL == 0:
+		l.LeaseSeconds = int(DefaultLeaseTTL / time.Second)
+	case n.LeaseTTL%time.Second != 0:
+		return License{}, invalidf("the lease TTL must be whole seconds, not %v", n.LeaseTTL)
+	default:
+		l.LeaseSeconds = int(n.LeaseTTL / time.Second)
 	}
 	for i := range l.Properties {
 		if l.Properties[i].UpdatedAt.IsZero() {
@@ -230,8 +245,9 @@ func (s *Service) Licenses(ctx context.Context, productID string) ([]License, er
 
 // UpdateLicense changes a license as the vendor: fn sees the license as it
 // stands, locked, and changes what it will (customer, seats, expiry,
-// features, properties, status); the result must be valid. The ID, the
-// credentials, the product and the seats held cannot change. A revoked
+// features, properties, status, the lease TTL of a floating license); the
+// result must be valid. The ID, the credentials, the product, whether it
+// floats and the seats held cannot change. A revoked
 // license stays revoked. Fewer seats than are held leaves the activations
 // standing but allows no new one.
 func (s *Service) UpdateLicense(ctx context.Context, id string, fn func(*License) error) (License, error) {
@@ -260,7 +276,7 @@ func (s *Service) UpdateLicense(ctx context.Context, id string, fn func(*License
 			}
 			l.Email = email
 		}
-		l.ID, l.Key, l.ProductKey, l.ProductID, l.CreatedAt, l.SeatsHeld = cur.ID, cur.Key, cur.ProductKey, cur.ProductID, cur.CreatedAt, cur.SeatsHeld
+		l.ID, l.Key, l.ProductKey, l.ProductID, l.CreatedAt, l.SeatsHeld, l.Floating = cur.ID, cur.Key, cur.ProductKey, cur.ProductID, cur.CreatedAt, cur.SeatsHeld, cur.Floating
 		if err := l.Validate(); err != nil {
 			return err
 		}

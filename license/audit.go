@@ -21,13 +21,15 @@ type LicenseData struct {
 	Number    int64  `json:"number"`
 	ProductID string `json:"productId"`
 	Customer
-	Seats      int        `json:"seats"`
-	SeatsHeld  int        `json:"seatsHeld"`
-	ExpiresAt  time.Time  `json:"expiresAt,omitzero"`
-	Features   []string   `json:"features,omitempty"`
-	Properties []Property `json:"properties,omitempty"`
-	Status     Status     `json:"status"`
-	CreatedAt  time.Time  `json:"createdAt"`
+	Seats        int        `json:"seats"`
+	SeatsHeld    int        `json:"seatsHeld"`
+	ExpiresAt    time.Time  `json:"expiresAt,omitzero"`
+	Features     []string   `json:"features,omitempty"`
+	Properties   []Property `json:"properties,omitempty"`
+	Status       Status     `json:"status"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	Floating     bool       `json:"floating,omitempty"`
+	LeaseSeconds int        `json:"leaseSeconds,omitempty"`
 }
 
 // Data returns the license as events show it.
@@ -36,6 +38,7 @@ func (l License) Data() LicenseData {
 		ID: l.ID, Number: l.Number, ProductID: l.ProductID, Customer: l.Customer,
 		Seats: l.Seats, SeatsHeld: l.SeatsHeld, ExpiresAt: l.ExpiresAt,
 		Features: l.Features, Properties: l.Properties, Status: l.Status, CreatedAt: l.CreatedAt,
+		Floating: l.Floating, LeaseSeconds: l.LeaseSeconds,
 	}
 }
 
@@ -50,6 +53,7 @@ type ActivationData struct {
 	Status       Status    `json:"status"`
 	ActivatedAt  time.Time `json:"activatedAt"`
 	ReleasedAt   time.Time `json:"releasedAt,omitzero"`
+	LeaseUntil   time.Time `json:"leaseUntil,omitzero"`
 }
 
 // Data returns the activation of a license of the product as events show
@@ -58,7 +62,7 @@ func (a Activation) Data(productID string) ActivationData {
 	return ActivationData{
 		AID: a.AID, LicenseID: a.LicenseID, ProductID: productID,
 		ComputerID: a.ComputerID, ComputerName: a.ComputerName,
-		Status: a.Status, ActivatedAt: a.ActivatedAt, ReleasedAt: a.ReleasedAt,
+		Status: a.Status, ActivatedAt: a.ActivatedAt, ReleasedAt: a.ReleasedAt, LeaseUntil: a.LeaseUntil,
 	}
 }
 

@@ -43,6 +43,11 @@ var (
 	// ErrReleased means the activation was released and no longer holds a seat.
 	ErrReleased = errors.New("license: activation released")
 
+	// ErrLeaseExpired means a lease of a floating license ran out: no
+	// heartbeat extended it in time. It matches [ErrReleased], since its
+	// seat is free as if it had been released.
+	ErrLeaseExpired error = &subError{"license: lease expired", ErrReleased}
+
 	// ErrWrongProduct means the license belongs to another product.
 	ErrWrongProduct = errors.New("license: wrong product")
 
@@ -85,6 +90,10 @@ var (
 	// ErrToken means an activation token is malformed, forged, expired or not
 	// meant for this verifier.
 	ErrToken = errors.New("license: invalid activation token")
+
+	// ErrFloating means a floating license was asked for an activation of
+	// a computer, or a license that is not floating for a lease.
+	ErrFloating = errors.New("license: floating licenses take leases, other licenses activations")
 
 	// ErrUnauthenticated means a caller's credentials, such as an admin
 	// token, are missing or wrong.
@@ -172,6 +181,7 @@ var messages = []struct {
 }{
 	{ErrLicenseRevoked, "The license has been revoked."},
 	{ErrActivationRevoked, "The activation of this computer has been revoked."},
+	{ErrLeaseExpired, "The lease ended: it was not renewed in time. Take a new one."},
 	{ErrRevoked, "The license or the activation has been revoked."},
 	{ErrNotFound, "It does not exist."},
 	{ErrConflict, "It already exists."},
@@ -192,4 +202,5 @@ var messages = []struct {
 	{ErrPermission, "This change is not permitted."},
 	{ErrToken, "The activation token is not valid."},
 	{ErrUnauthenticated, "The credentials are missing or wrong."},
+	{ErrFloating, "A floating license is used by taking a lease, and a license that is not floating by activating it."},
 }

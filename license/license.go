@@ -127,7 +127,26 @@ type License struct {
 	Properties []Property `json:"properties,omitempty"`
 	Status     Status     `json:"status"`
 	CreatedAt  time.Time  `json:"createdAt"`
+	// Floating is set for a license whose seats are leases held by running
+	// programs ([Service.TakeLease]) rather than activations of computers:
+	// a lease not renewed within LeaseSeconds ends by itself. It is chosen
+	// when the license is made and never changes.
+	Floating bool `json:"floating,omitempty"`
+	// LeaseSeconds is how long a lease of a floating license lives without
+	// a heartbeat, [MinLeaseTTL] to [MaxLeaseTTL]; 0 for other licenses.
+	LeaseSeconds int `json:"leaseSeconds,omitempty"`
 }
+
+// LeaseTTL returns how long a lease of the license lives without a
+// heartbeat; 0 for a license that is not floating.
+func (l License) LeaseTTL() time.Duration { return time.Duration(l.LeaseSeconds) * time.Second }
+
+// Bounds and default of the lease TTL of floating licenses.
+const (
+	MinLeaseTTL     = 10 * time.Second
+	MaxLeaseTTL     = 7 * 24 * time.Hour
+	DefaultLeaseTTL = 15 * time.Minute
+)
 
 // Customer is who a license was sold to.
 type Customer struct {
@@ -183,6 +202,12 @@ func (l License) Validate() error {
 	case StatusActive, StatusSuspended, StatusRevoked:
 	default:
 		return invalidf("license status %q", l.Status)
+	}
+	switch ttl := l.LeaseTTL(); {
+	case !l.Floating && ttl != 0:
+		return invalidf("only a floating license has a lease TTL")
+	case l.Floating && (ttl < MinLeaseTTL || ttl > MaxLeaseTTL):
+		return invalidf("the lease TTL must be %v to %v, not %v", MinLeaseTTL, MaxLeaseTTL, ttl)
 	}
 	return nil
 }
@@ -278,6 +303,20 @@ type Activation struct {
 	ReleasedAt  time.Time   `json:"releasedAt,omitzero"`
 	Attributes  []Attribute `json:"attributes,omitempty"`
 	Comments    string      `json:"comments,omitempty"`
+	// LeaseUntil, for a lease of a floating license, is when it ends
+	// unless a heartbeat extends it; from then on it holds no seat, whether
+	// or not the store has marked it released yet. Zero for an activation
+	// that is not a lease.
+	LeaseUntil time.Time `json:"leaseUntil,omitzero"`
+}
+
+// IsLease reports whether a is a lease of a floating license.
+func (a Activation) IsLease() bool { return !a.LeaseUntil.IsZero() }
+
+// Held reports whether a holds its seat at now: it is active and, if it
+// is a lease, has not run out.
+func (a Activation) Held(now time.Time) bool {
+	return a.Status == StatusActive && (a.LeaseUntil.IsZero() || now.Before(a.LeaseUntil))
 }
 
 // Validate reports whether a can be stored.

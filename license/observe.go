@@ -140,6 +140,7 @@ const (
 	OutcomePermission      = "not_permitted"
 	OutcomeToken           = "token_invalid"
 	OutcomeUnauthenticated = "unauthenticated"
+	OutcomeFloating        = "floating"
 	OutcomeCanceled        = "canceled"
 	OutcomeError           = "error"
 )
@@ -188,6 +189,8 @@ func Outcome(err error) string {
 		return OutcomeToken
 	case errors.Is(err, ErrUnauthenticated):
 		return OutcomeUnauthenticated
+	case errors.Is(err, ErrFloating):
+		return OutcomeFloating
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return OutcomeCanceled
 	}

@@ -41,6 +41,7 @@ type config struct {
 	newRSAKey     func() (*rsa.PrivateKey, error)
 	observer      Observer
 	eventHook     func()
+	offlineTTL    time.Duration
 }
 
 func defaultConfig() config {
@@ -54,6 +55,7 @@ func defaultConfig() config {
 		failsPerAddr:  DefaultFailuresPerAddr,
 		rateWindow:    10 * time.Minute,
 		maxDeliveries: 64,
+		offlineTTL:    DefaultOfflineTTL,
 		now:           time.Now,
 		newRSAKey:     func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, MinRSABits) },
 	}
@@ -241,6 +243,19 @@ func WithEventHook(f func()) Option {
 			return ErrBadOption
 		}
 		c.eventHook = f
+		return nil
+	}
+}
+
+// WithOfflineTTL sets how long the token of an offline license file lives
+// (see [Service.ActivateOffline]), one hour to ten years. Default:
+// [DefaultOfflineTTL], 90 days.
+func WithOfflineTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Hour || d > 10*366*24*time.Hour {
+			return ErrBadOption
+		}
+		c.offlineTTL = d
 		return nil
 	}
 }

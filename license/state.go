@@ -25,6 +25,9 @@ type State struct {
 	// ExpiresAt is the license's expiry; zero means never.
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 	Features  []string  `json:"features,omitempty"`
+	// LeaseUntil is when the lease ends, for a lease of a floating
+	// license; zero otherwise.
+	LeaseUntil time.Time `json:"leaseUntil,omitzero"`
 }
 
 // StateOf returns the state of activation a of license l. A zero a gives
@@ -34,7 +37,7 @@ func StateOf(l License, a Activation) State {
 	st := State{
 		AID: a.AID, LicenseID: l.ID, ProductID: l.ProductID,
 		Activation: a.Status, License: l.Status, Status: l.Status,
-		ExpiresAt: l.ExpiresAt, Features: l.Features,
+		ExpiresAt: l.ExpiresAt, Features: l.Features, LeaseUntil: a.LeaseUntil,
 	}
 	if a.Status != "" && a.Status != StatusActive {
 		st.Status = a.Status
@@ -65,6 +68,9 @@ func (s State) Err(now time.Time) error {
 		return ErrReleased
 	default:
 		return ErrActivationRevoked
+	}
+	if !s.LeaseUntil.IsZero() && !now.Before(s.LeaseUntil) {
+		return ErrLeaseExpired
 	}
 	switch lic {
 	case StatusActive:
@@ -110,6 +116,7 @@ func (s *Service) ActivationState(ctx context.Context, aid string) (State, error
 // and the gate name them in their answers.
 const (
 	ReasonActivationReleased = "activation_released"
+	ReasonLeaseExpired       = "lease_expired"
 	ReasonActivationRevoked  = "activation_revoked"
 	ReasonLicenseRevoked     = "license_revoked"
 	ReasonLicenseSuspended   = "license_suspended"
@@ -123,6 +130,8 @@ func Reason(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, ErrLeaseExpired):
+		return ReasonLeaseExpired
 	case errors.Is(err, ErrReleased):
 		return ReasonActivationReleased
 	case errors.Is(err, ErrActivationRevoked):

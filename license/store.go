@@ -73,6 +73,10 @@ type Store interface {
 	// Activations returns the activations of a license, or every activation
 	// if licenseID is empty, oldest first.
 	Activations(ctx context.Context, licenseID string) ([]Activation, error)
+	// LicensesWithExpiredLeases returns the IDs of up to limit licenses
+	// that hold an active lease whose LeaseUntil is not after now; an empty
+	// slice if none.
+	LicensesWithExpiredLeases(ctx context.Context, now time.Time, limit int) ([]string, error)
 
 	// PutCode stores a code, replacing any code of the same license and
 	// computer; ErrNotFound if the license does not exist.
@@ -205,12 +209,24 @@ type LicenseTx interface {
 	// it is no longer active; an error matching ErrInvalid for another
 	// status.
 	End(aid string, status Status, at time.Time) (Activation, error)
+	// ExpireLeases ends every lease of the license that ran out by now:
+	// each active activation whose LeaseUntil is set and not after now
+	// becomes released, with ReleasedAt its LeaseUntil, and frees its seat
+	// (SeatsHeld falls by one each). It returns them as ended, oldest
+	// LeaseUntil first; an empty slice if none.
+	ExpireLeases(now time.Time) ([]Activation, error)
+	// Extend moves the LeaseUntil of an active lease of the license to
+	// until and returns the lease. ErrNotFound if the license has no such
+	// activation; ErrReleased or ErrActivationRevoked if it is no longer
+	// active; an error matching ErrInvalid if it is not a lease.
+	Extend(aid string, until time.Time) (Activation, error)
 	// ConsumeCode deletes the authorization code of the license and the
 	// computer; ErrCodeInvalid if there is none.
 	ConsumeCode(computerID string) error
 	// Update stores the changeable fields of l: customer, seats, expiry,
-	// features, properties and status. ID, keys, product, creation time and
-	// SeatsHeld stay as they are, whatever l says.
+	// features, properties, status and lease seconds. ID, keys, number,
+	// product, creation time, Floating and SeatsHeld stay as they are,
+	// whatever l says.
 	Update(l License) error
 	// Record appends an event to the audit trail, committed with the
 	// transaction. If it has Data, it also makes a pending delivery of it,

@@ -289,3 +289,26 @@ func (v *Verifier) onlyExpired(c *Claims) bool {
 	opts := append(slices.Clip(v.claimOpts), jwt.WithTimeFunc(func() time.Time { return before }))
 	return jwt.NewValidator(opts...).Validate(c) == nil
 }
+
+// errUnpinned refuses a token signed with a key that is not pinned.
+var errUnpinned = errors.New("the token's key is not among the pinned keys")
+
+// PinKeys returns kf restricted to the Ed25519 keys whose thumbprints
+// ([Thumbprint], the key IDs licgate gives its keys) are among
+// thumbprints: a token signed with any other key fails, whatever key ID it
+// names. It is for verifiers that take keys from a source that cannot vouch
+// for them, such as the JWKS inside an offline license file.
+func PinKeys(kf jwt.Keyfunc, thumbprints ...string) jwt.Keyfunc {
+	pins := slices.Clone(thumbprints)
+	return func(t *jwt.Token) (any, error) {
+		k, err := kf(t)
+		if err != nil {
+			return nil, err
+		}
+		pub, ok := k.(ed25519.PublicKey)
+		if !ok || !slices.Contains(pins, Thumbprint(pub)) {
+			return nil, errUnpinned
+		}
+		return k, nil
+	}
+}

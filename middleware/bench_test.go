@@ -30,7 +30,10 @@ func (d *discard) WriteHeader(int)             {}
 //   - verify: a fresh EdDSA verification on every request, no token cache,
 //     the state in cache;
 //   - cached-hook: cached, with a decision hook that counts (what a
-//     metrics hook does), to show that the hook allocates nothing.
+//     metrics hook does), to show that the hook allocates nothing;
+//   - token-only: the token cached, no state source ([WithTokenOnly]);
+//   - offline: a gate of [NewOffline] on an offline license file of the
+//     service, its token static and cached.
 //
 // verify also reports the cost of cached as a percentage of its own, as
 // the metric cached/verify-%.
@@ -38,15 +41,17 @@ func BenchmarkGate(b *testing.B) {
 	clk := newClock()
 	s := newService(b, clk.Now, license.WithTokenTTL(100*365*24*time.Hour))
 	next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
-	newGate := func(opts ...middleware.Option) http.Handler {
+	gate := func(opts ...middleware.Option) http.Handler {
 		g, err := middleware.New(append([]middleware.Option{
-			middleware.WithKeySet(s.svc.KeySet()), middleware.WithIssuer(s.svc.Issuer()),
-			middleware.WithStateSource(s.svc), middleware.WithClock(clk.Now),
+			middleware.WithKeySet(s.svc.KeySet()), middleware.WithIssuer(s.svc.Issuer()), middleware.WithClock(clk.Now),
 		}, opts...)...)
 		if err != nil {
 			b.Fatal(err)
 		}
 		return g.Handler(next)
+	}
+	newGate := func(opts ...middleware.Option) http.Handler {
+		return gate(append([]middleware.Option{middleware.WithStateSource(s.svc)}, opts...)...)
 	}
 	nsPerOp := map[string]float64{}
 	run := func(name string, h http.Handler, each func()) {
@@ -83,6 +88,14 @@ func BenchmarkGate(b *testing.B) {
 			decided.Add(1)
 		}
 	})), nil)
+
+	run("token-only", gate(middleware.WithTokenOnly()), nil)
+	og, err := middleware.NewOffline(offlineFile(b, s, "pc-off"), middleware.WithClock(clk.Now),
+		middleware.WithPinnedKeys(keyIDs(b, s.svc.KeySet().JWKS())...))
+	if err != nil {
+		b.Fatal(err)
+	}
+	run("offline", og.Handler(next), nil)
 
 	if c, v := nsPerOp["cached"], nsPerOp["verify"]; c > 0 && v > 0 {
 		b.Logf("cached/verify = %.2f%% (cached %.0f ns/op, verify %.0f ns/op)", 100*c/v, c, v)

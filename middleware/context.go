@@ -12,7 +12,8 @@ import (
 type Grant struct {
 	// Claims are the verified claims of the activation token.
 	Claims license.Claims
-	// State is the activation's state as the source last told it.
+	// State is the activation's state as the source last told it; for a
+	// gate with no source ([WithTokenOnly]), what the token's claims say.
 	State license.State
 	// Stale is set when the source failed and State is the last known good
 	// state, served within the grace period.

@@ -47,6 +47,7 @@ func TestDecisionHook(t *testing.T) {
 		{"malformed", nil, "not-a-token", []string{middleware.ReasonTokenMalformed}},
 		{"suspended", func(st *license.State, _ *error) { setLicense(st, license.StatusSuspended) }, good, []string{middleware.ReasonSuspended}},
 		{"revoked activation", func(st *license.State, _ *error) { setActivation(st, license.StatusRevoked) }, good, []string{middleware.ReasonActivationRevoked}},
+		{"lease ended", func(st *license.State, _ *error) { st.LeaseUntil = t0 }, good, []string{middleware.ReasonLeaseExpired}},
 		{"source down", func(_ *license.State, err *error) { *err = errors.New("down") }, good, []string{middleware.ReasonStateUnavailable}},
 	}
 	for _, tt := range tests {

@@ -14,8 +14,9 @@
 //
 // [NewLocal] takes the keys, the issuer and the state from a license
 // server in the same process; [NewRemote] takes the keys from a licgate
-// server's JWKS and the state from its status endpoint; [New] takes every
-// choice as an option.
+// server's JWKS and the state from its status endpoint; [NewOffline] takes
+// the token, the keys and the issuer from an offline license file, with no
+// state at all; [New] takes every choice as an option.
 //
 // # Tokens
 //
@@ -43,15 +44,29 @@
 // [WithStateTTL] (30 s by default), and refusals for [WithNegativeTTL]; on
 // a miss, one fetch per activation runs however many requests wait for
 // it. While the source answers, a revoked, suspended or released
-// activation is shut out at most one TTL after the change. When the source
-// fails, the last known good state serves for [WithGracePeriod] past its
-// TTL (0 by default, so the gate fails closed), then requests fail with
+// activation is shut out at most one TTL after the change, and a lease of
+// a floating license as soon as it ends ([ErrLeaseExpired]), unless the
+// source, asked again then, says it was renewed. When the source fails,
+// the last known good state serves for [WithGracePeriod] past its TTL (0
+// by default, so the gate fails closed), then requests fail with
 // [ErrStateUnavailable].
 //
 // The caches are github.com/patrickmn/go-cache instances whose entries
 // carry their own expiry, checked against the gate's clock; go-cache's
 // janitor goroutine, which frees expired entries every
 // [WithCleanupInterval], lives until the Gate is garbage collected.
+//
+// # Offline
+//
+// A machine that cannot reach its license server has a license file
+// ([license.OfflineLicense]) and no state source: [NewOffline], or
+// [WithTokenOnly] given to [New], makes a gate whose verified token alone
+// decides until it expires, and which nothing can shut out before then.
+// Such tokens are short-lived next to their license, and a renewed file
+// brings a new one. A license file carries the keys that verify it, so
+// anyone can write one: [WithPinnedKeys] accepts only the license server's
+// own keys. A gate never runs token-only unless told to: [New] without a
+// state source fails with [ErrNoStateSource].
 //
 // # Errors
 //
@@ -61,8 +76,9 @@
 // WWW-Authenticate Bearer challenge for a missing, malformed, invalid or
 // expired token; 403 for a revoked license ([ErrLicenseRevoked]), a
 // revoked activation ([ErrActivationRevoked]), a suspended license, a
-// released or unknown activation, an expired license, a wrong product or
-// a missing feature; 503 when the state or the keys cannot be learned.
+// released or unknown activation, an expired lease or license, a wrong
+// product or a missing feature; 503 when the state or the keys cannot be
+// learned.
 // The body is an RFC 9457 problem document with a stable reason and a
 // title written for the client; the internal detail goes only to the
 // logger of [WithLogger]. A [DecisionHook] given by [WithDecisionHook] is

@@ -11,7 +11,7 @@ import (
 // ErrorHandler answers a request the gate refused. err wraps one of
 // [ErrNoToken], [ErrTokenMalformed], [ErrTokenInvalid], [ErrTokenExpired]
 // (401 by [DefaultErrorHandler]); [ErrLicenseRevoked],
-// [ErrActivationRevoked], [ErrSuspended], [ErrReleased],
+// [ErrActivationRevoked], [ErrSuspended], [ErrReleased], [ErrLeaseExpired],
 // [ErrLicenseExpired], [ErrWrongProduct], [ErrActivationUnknown],
 // [ErrFeatureMissing] (403); or [ErrStateUnavailable], [ErrKeysUnavailable]
 // (503). A refusal of [license.State.Err] the gate does not know wraps
@@ -32,6 +32,7 @@ const (
 	ReasonRevoked           = "revoked" // ErrRevoked alone, which the gate never sends
 	ReasonSuspended         = license.ReasonLicenseSuspended
 	ReasonReleased          = license.ReasonActivationReleased
+	ReasonLeaseExpired      = license.ReasonLeaseExpired
 	ReasonLicenseExpired    = license.ReasonLicenseExpired
 	ReasonWrongProduct      = "wrong_product"
 	ReasonActivationUnknown = "activation_unknown"
@@ -78,6 +79,8 @@ func classify(err error) problem {
 		return problem{http.StatusForbidden, ReasonRevoked, "The license or the activation has been revoked.", ""}
 	case errors.Is(err, ErrSuspended):
 		return problem{http.StatusForbidden, ReasonSuspended, "The license is suspended.", ""}
+	case errors.Is(err, ErrLeaseExpired): // before ErrReleased, which it matches
+		return problem{http.StatusForbidden, ReasonLeaseExpired, "The lease ended: it was not renewed in time. Take a new one.", ""}
 	case errors.Is(err, ErrReleased):
 		return problem{http.StatusForbidden, ReasonReleased, "The activation was released.", ""}
 	case errors.Is(err, ErrLicenseExpired):

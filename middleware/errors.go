@@ -45,6 +45,11 @@ var (
 	// ErrReleased means the activation was released by its computer. 403.
 	ErrReleased error = &sentinel{"middleware: activation released", []error{license.ErrReleased}}
 
+	// ErrLeaseExpired means the lease of a floating license ran out: no
+	// heartbeat renewed it in time. It matches [ErrReleased], as
+	// [license.ErrLeaseExpired] matches [license.ErrReleased]. 403.
+	ErrLeaseExpired error = &sentinel{"middleware: lease expired", []error{ErrReleased, license.ErrLeaseExpired}}
+
 	// ErrLicenseExpired means the license is past its expiry date. 403.
 	ErrLicenseExpired error = &sentinel{"middleware: license expired", []error{license.ErrExpired}}
 
@@ -85,7 +90,8 @@ var (
 	// ErrNoStateSource means the gate was given no state source, or more
 	// than one: exactly one of [WithStateSource] and
 	// [WithRemoteStateSource] is required, unless [NewLocal] or [NewRemote]
-	// provide it.
+	// provide it. A gate with no state source at all must say so with
+	// [WithTokenOnly], or be made by [NewOffline].
 	ErrNoStateSource error = &sentinel{"middleware: exactly one of WithStateSource and WithRemoteStateSource is required", []error{ErrBadOption}}
 )
 

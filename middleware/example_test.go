@@ -102,6 +102,63 @@ func ExampleNewRemote() {
 	// Output: 200 hello, licensee of demo
 }
 
+// A service on a machine that cannot reach the license server gates itself
+// with the machine's license file: the file's token, verified with the
+// keys in the file, which must be among the server's keys built into the
+// service, and no state to ask for. It serves until the token expires.
+func ExampleNewOffline() {
+	svc, act := demo()
+	// On a connected machine: the offline machine's request file, and the
+	// license file the server answers it with.
+	req, _ := license.NewOfflineRequest(act.License.Key, "offline-pc", "", time.Now())
+	issued, err := svc.ActivateOffline(context.Background(), req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	data, _ := json.Marshal(issued)
+	// The thumbprints of the server's keys, which the vendor builds into
+	// the service: the kid of each key of the server's JWKS. Without them
+	// neither the file nor the gate can be trusted, since anyone can sign
+	// a file with a key of their own.
+	var jwks struct{ Keys []struct{ Kid string } }
+	json.Unmarshal(svc.KeySet().JWKS(), &jwks)
+	var serverKeys []string
+	for _, k := range jwks.Keys {
+		serverKeys = append(serverKeys, k.Kid)
+	}
+
+	// On the offline machine.
+	now := time.Now()
+	file, err := license.ParseOfflineLicense(data)
+	if err == nil {
+		_, err = file.Verify("offline-pc", now, serverKeys...) // the server signed it for this machine
+	}
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	gate, err := middleware.NewOffline(file,
+		middleware.WithPinnedKeys(serverKeys...),
+		middleware.WithAudiences("demo"),
+		middleware.WithClock(func() time.Time { return now }),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	h := gate.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g, _ := middleware.FromContext(r.Context())
+		fmt.Fprintf(w, "hello, licensee of %s (features %v)", g.State.ProductID, g.State.Features)
+	}))
+	fmt.Println(get(h, "/", "").Code, reason(get(h, "/", "")))
+	now = file.ExpiresAt // until a renewed file replaces this one
+	fmt.Println(get(h, "/", "").Code, reason(get(h, "/", "")))
+	// Output:
+	// 200 hello, licensee of demo (features [reports])
+	// 401 token_expired
+}
+
 // New gives full control: here the keys of the service, but the state
 // from a source of one's own.
 func ExampleNew() {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/sync/singleflight"
 
@@ -25,14 +26,15 @@ const maxCachedTokens = 1 << 17
 
 // Gate lets a request through only while a valid activation stands behind
 // it. Build one with [NewLocal] beside a license server in the same
-// process, [NewRemote] for a licgate server elsewhere, or [New] for full
-// control, and wrap handlers with [Gate.Handler] or [Gate.Require]. A Gate
-// is immutable and safe for concurrent use.
+// process, [NewRemote] for a licgate server elsewhere, [NewOffline] on a
+// machine with a license file and no server, or [New] for full control,
+// and wrap handlers with [Gate.Handler] or [Gate.Require]. A Gate is
+// immutable and safe for concurrent use.
 type Gate struct {
 	cfg      config
 	logger   *slog.Logger
 	verifier *license.Verifier
-	source   fetcher
+	source   fetcher // nil for a token-only gate
 	tokens   ttlCache[*tokenEntry]
 	states   ttlCache[*stateEntry]
 	flights  singleflight.Group
@@ -71,10 +73,11 @@ const jwksPath = "/.well-known/jwks.json"
 
 // New returns a gate configured by opts, for full control. It needs a way
 // to verify tokens ([WithKeySet], [WithJWKSURL] or [WithVerifier]) and a
-// state source ([WithStateSource] or [WithRemoteStateSource]); everything
-// else has a secure default. [NewLocal] and [NewRemote] are shorter for
-// the usual cases. Errors wrap [ErrBadOption]: [ErrNoKeys] and
-// [ErrNoStateSource] among them.
+// state source ([WithStateSource] or [WithRemoteStateSource]), or else the
+// explicit [WithTokenOnly]; everything else has a secure default.
+// [NewLocal], [NewRemote] and [NewOffline] are shorter for the usual
+// cases. Errors wrap [ErrBadOption]: [ErrNoKeys] and [ErrNoStateSource]
+// among them.
 func New(opts ...Option) (*Gate, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -128,6 +131,63 @@ func NewRemote(serverURL string, opts ...Option) (*Gate, error) {
 	}}, opts...)...)
 }
 
+// NewOffline returns a gate for a service on a machine that cannot reach
+// its license server, gated by the machine's license file (see
+// [license.Service.ActivateOffline]): the file's token is used for every
+// request, as [WithStaticToken] uses one, and verified with the keys and
+// the issuer in the file, and there is no state source ([WithTokenOnly]):
+// requests pass while the token is valid, and once it expires they fail
+// with [ErrTokenExpired] (401) until a gate is made from a renewed file.
+// Nothing shuts the machine out before that. Check that the file is for
+// the machine first, with [license.OfflineLicense.Verify].
+//
+// NewOffline fails, with an error that also matches [ErrTokenInvalid], if
+// the file's token can never pass: forged, of another product or issuer,
+// or signed with a key that is not pinned. An expired token is not an
+// error: the gate refuses it.
+//
+// Anyone can write a license file with keys of their own, so NewOffline
+// needs [WithPinnedKeys]: the thumbprints of the license server's keys,
+// built into the service, so that only a file the server signed passes.
+// [WithAudiences], set to the service's product, refuses files for other
+// products.
+//
+// opts may set anything but the keys, the issuer, the state source, the
+// options about states and the token. Errors wrap [ErrBadOption].
+func NewOffline(file license.OfflineLicense, opts ...Option) (*Gate, error) {
+	kf, err := keyfunc.NewJWKSetJSON(file.Keys)
+	if err != nil {
+		return nil, badOption("the keys of the license file are not a JWKS")
+	}
+	g, err := New(append([]Option{
+		func(c *config) error {
+			c.keyfunc = kf.Keyfunc
+			c.keyOpts++
+			c.offline = true
+			return nil
+		},
+		WithIssuer(file.Issuer),
+		WithTokenOnly(),
+		WithStaticToken(file.Token),
+	}, opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	if len(g.cfg.pins) == 0 {
+		g.Close()
+		return nil, badOption("NewOffline needs WithPinnedKeys: the keys inside a license file cannot vouch for it")
+	}
+	// A token that will never pass is a bad file, not a refusal to come;
+	// one merely expired, or not yet valid by this clock, may be renewed
+	// or become valid.
+	if _, err := g.verifier.Verify(file.Token); err != nil &&
+		!errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenNotValidYet) {
+		g.Close()
+		return nil, fmt.Errorf("%w: the license file's token: %w: %w", ErrBadOption, ErrTokenInvalid, err)
+	}
+	return g, nil
+}
+
 // build checks a configuration once every option has run and makes the
 // gate.
 func build(cfg config) (*Gate, error) {
@@ -140,14 +200,21 @@ func build(cfg config) (*Gate, error) {
 	if cfg.sourceOpts != 1 {
 		return nil, fmt.Errorf("%w (%d given)", ErrNoStateSource, cfg.sourceOpts)
 	}
-	if cfg.verifier != nil && (cfg.issuerSet || cfg.audSet || cfg.leewaySet) {
-		return nil, badOption("WithVerifier carries its own issuer, audiences and leeway")
+	if cfg.tokenOnly && cfg.stateSet {
+		return nil, badOption("a token-only gate has no states: no state TTL, negative TTL, grace period or state timeout")
+	}
+	if cfg.offline && len(cfg.sources) != 1 {
+		return nil, badOption("NewOffline reads the token from its license file alone")
+	}
+	if cfg.verifier != nil && (cfg.issuerSet || cfg.audSet || cfg.leewaySet || len(cfg.pins) > 0) {
+		return nil, badOption("WithVerifier carries its own keys, issuer, audiences and leeway")
 	}
 	g := &Gate{cfg: cfg, logger: cfg.logger}
 	if g.logger == nil {
 		g.logger = slog.New(slog.DiscardHandler)
 	}
 	switch {
+	case cfg.tokenOnly: // the token alone decides
 	case cfg.source != nil:
 		g.source = localFetcher{cfg.source}
 	case cfg.remote != nil:
@@ -170,10 +237,10 @@ func build(cfg config) (*Gate, error) {
 	case cfg.verifier != nil:
 		g.verifier = cfg.verifier
 	default:
-		kf := jwt.Keyfunc(nil)
+		kf := cfg.keyfunc
 		if cfg.keys != nil {
 			kf = cfg.keys.Keyfunc
-		} else {
+		} else if kf == nil {
 			ctx, cancel := context.WithCancel(context.Background())
 			j, err := newJWKSKeys(ctx, cfg.jwksURL, cfg.httpClient, cfg.jwksRefresh, g.logger)
 			if err != nil {
@@ -181,6 +248,9 @@ func build(cfg config) (*Gate, error) {
 				return nil, err
 			}
 			kf, g.cancel = j.keyfunc, cancel
+		}
+		if len(cfg.pins) > 0 {
+			kf = license.PinKeys(kf, cfg.pins...)
 		}
 		v, err := license.NewVerifier(license.VerifierConfig{
 			Keyfunc: kf, Issuer: cfg.issuer, Audiences: cfg.audiences, Leeway: cfg.leeway, Now: cfg.now,
@@ -315,8 +385,10 @@ func (g *Gate) check(r *http.Request) (*grantBox, error) {
 	// old, whatever other tokens of the activation have learned since.
 	box := te.last.Load()
 	if box == nil || !now.Before(box.state.fresh) {
-		se, err := g.state(r.Context(), te.claims.Subject, tok, now)
-		if err != nil {
+		var se *stateEntry
+		if g.source == nil {
+			se = claimsState(te.claims)
+		} else if se, err = g.state(r.Context(), te.claims.Subject, tok, now); err != nil {
 			return nil, err
 		}
 		if box == nil || box.state != se {
@@ -337,18 +409,37 @@ func (g *Gate) check(r *http.Request) (*grantBox, error) {
 	return box, nil
 }
 
-// denial returns the gate's sentinel for a refusal of [license.State.Err].
+// claimsState is the state of a token-only gate: what the claims say,
+// with an active activation and license. It never needs refreshing: the
+// token's expiry bounds it.
+func claimsState(c *license.Claims) *stateEntry {
+	never := time.Unix(1<<62, 0)
+	return &stateEntry{
+		state: license.State{
+			AID: c.Subject, LicenseID: c.LicenseID, ProductID: c.ProductID(),
+			Activation: license.StatusActive, License: license.StatusActive, Status: license.StatusActive,
+			Features: c.Features,
+		},
+		good: true, fresh: never, keep: never,
+	}
+}
+
+// denial returns the gate's sentinel for a refusal of [license.State.Err],
+// told apart by [license.Reason] so that the gate names each refusal as
+// the license server does.
 func denial(err error) error {
-	switch {
-	case errors.Is(err, license.ErrLicenseRevoked):
+	switch license.Reason(err) {
+	case license.ReasonLicenseRevoked:
 		return ErrLicenseRevoked
-	case errors.Is(err, license.ErrActivationRevoked):
+	case license.ReasonActivationRevoked:
 		return ErrActivationRevoked
-	case errors.Is(err, license.ErrSuspended):
+	case license.ReasonLicenseSuspended:
 		return ErrSuspended
-	case errors.Is(err, license.ErrReleased):
+	case license.ReasonLeaseExpired:
+		return ErrLeaseExpired
+	case license.ReasonActivationReleased:
 		return ErrReleased
-	case errors.Is(err, license.ErrExpired):
+	case license.ReasonLicenseExpired:
 		return ErrLicenseExpired
 	default: // a refusal this gate does not know yet: fail closed
 		return fmt.Errorf("%w: %w", ErrRevoked, err)
@@ -394,6 +485,9 @@ func (g *Gate) verify(tok string, now time.Time) (*tokenEntry, error) {
 // than a 401: tokens expire with their license at the latest. Only a
 // cached state is used with a remote source, which refuses expired tokens.
 func (g *Gate) licenseExpired(ctx context.Context, c *license.Claims, tok string, now time.Time) bool {
+	if g.source == nil {
+		return false // a token-only gate knows nothing but the token
+	}
 	se, ok := g.states.get(c.Subject, now)
 	if !ok {
 		if _, remote := g.source.(remoteFetcher); remote {
@@ -465,6 +559,13 @@ func (g *Gate) fetch(ctx context.Context, aid, tok string) (*stateEntry, error) 
 			e.fresh = now.Add(g.cfg.negativeTTL)
 		}
 		e.keep = e.fresh.Add(g.cfg.grace)
+		// A lease may be renewed by a heartbeat: ask again when it ends
+		// rather than refuse for the rest of the TTL. Past its end an
+		// unrenewed lease refuses by itself, cached or not, and a last
+		// known state served through an outage does too.
+		if e.good && !st.LeaseUntil.IsZero() && st.LeaseUntil.Before(e.fresh) {
+			e.fresh = st.LeaseUntil
+		}
 	case errors.Is(err, license.ErrNotFound):
 		e = &stateEntry{state: license.State{AID: aid}, deny: ErrActivationUnknown, fresh: now.Add(g.cfg.negativeTTL)}
 		e.keep = e.fresh.Add(g.cfg.grace)

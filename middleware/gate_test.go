@@ -178,6 +178,13 @@ func TestGate_states(t *testing.T) {
 		{name: "0.x released", state: legacy(license.StatusReleased), wantStatus: 403, wantReason: middleware.ReasonReleased, wantErr: license.ErrReleased},
 		{name: "license expired", state: func(s *license.State) { s.ExpiresAt = t0 }, wantStatus: 403, wantReason: middleware.ReasonLicenseExpired, wantErr: license.ErrExpired},
 		{name: "license expires later", state: func(s *license.State) { s.ExpiresAt = t0.Add(time.Second) }, wantStatus: 200},
+		{name: "lease ended", state: func(s *license.State) { s.LeaseUntil = t0 }, wantStatus: 403, wantReason: middleware.ReasonLeaseExpired, wantErr: license.ErrLeaseExpired},
+		{name: "lease ended is a release", state: func(s *license.State) { s.LeaseUntil = t0.Add(-time.Hour) }, wantStatus: 403, wantReason: middleware.ReasonLeaseExpired, wantErr: middleware.ErrReleased},
+		{name: "lease ends later", state: func(s *license.State) { s.LeaseUntil = t0.Add(time.Second) }, wantStatus: 200},
+		{name: "lease ended, license suspended", state: func(s *license.State) {
+			s.LeaseUntil = t0
+			setLicense(s, license.StatusSuspended)
+		}, wantStatus: 403, wantReason: middleware.ReasonLeaseExpired, wantErr: middleware.ErrLeaseExpired},
 		{name: "activation unknown", err: license.ErrNotFound, wantStatus: 403, wantReason: middleware.ReasonActivationUnknown, wantErr: license.ErrNotFound},
 		{name: "state of another product", state: func(s *license.State) { s.ProductID = "other" }, wantStatus: 403, wantReason: middleware.ReasonWrongProduct, wantErr: license.ErrWrongProduct},
 		{name: "source answers for another AID", state: func(s *license.State) { s.AID = "00000000-0000-4000-8000-000000000000" }, wantStatus: 503, wantReason: middleware.ReasonStateUnavailable},
@@ -206,6 +213,12 @@ func TestGate_states(t *testing.T) {
 			}
 			if got := problemReason(t, w); got != tt.wantReason {
 				t.Errorf("reason: got %q, want %q", got, tt.wantReason)
+			}
+			// A refusal of the state is named as the license server names it.
+			if refusal := st.Err(t0); tt.err == nil && refusal != nil && st.AID == testAID && st.ProductID == testProduct {
+				if got, want := problemReason(t, w), license.Reason(refusal); got != want {
+					t.Errorf("reason: got %q, license.Reason says %q", got, want)
+				}
 			}
 			if tt.wantErr != nil && !errors.Is(gotErr, tt.wantErr) {
 				t.Errorf("error: got %v, want one matching %v", gotErr, tt.wantErr)
@@ -655,6 +668,17 @@ func TestNew_options(t *testing.T) {
 		{"verifier and audiences", []middleware.Option{verifier, source, middleware.WithAudiences(testProduct)}, middleware.ErrBadOption},
 		{"verifier and leeway", []middleware.Option{verifier, source, middleware.WithLeeway(time.Second)}, middleware.ErrBadOption},
 		{"CORS preflight", []middleware.Option{keys, source, middleware.WithCORSPreflight()}, nil},
+		{"token only", []middleware.Option{keys, middleware.WithTokenOnly()}, nil},
+		{"token only twice", []middleware.Option{keys, middleware.WithTokenOnly(), middleware.WithTokenOnly()}, nil},
+		{"token only and a source", []middleware.Option{keys, middleware.WithTokenOnly(), source}, middleware.ErrNoStateSource},
+		{"token only and a state TTL", []middleware.Option{keys, middleware.WithTokenOnly(), middleware.WithStateTTL(time.Minute)}, middleware.ErrBadOption},
+		{"token only and a negative TTL", []middleware.Option{keys, middleware.WithTokenOnly(), middleware.WithNegativeTTL(time.Minute)}, middleware.ErrBadOption},
+		{"token only and a grace period", []middleware.Option{keys, middleware.WithTokenOnly(), middleware.WithGracePeriod(time.Hour)}, middleware.ErrBadOption},
+		{"token only and a state timeout", []middleware.Option{keys, middleware.WithTokenOnly(), middleware.WithStateTimeout(time.Second)}, middleware.ErrBadOption},
+		{"pinned keys", []middleware.Option{keys, source, middleware.WithPinnedKeys(license.Thumbprint(make([]byte, 32)))}, nil},
+		{"no pinned keys", []middleware.Option{keys, source, middleware.WithPinnedKeys()}, middleware.ErrBadOption},
+		{"bad pinned key", []middleware.Option{keys, source, middleware.WithPinnedKeys("abc")}, middleware.ErrBadOption},
+		{"verifier and pinned keys", []middleware.Option{verifier, source, middleware.WithPinnedKeys(license.Thumbprint(make([]byte, 32)))}, middleware.ErrBadOption},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -690,6 +714,7 @@ func TestDefaultErrorHandler(t *testing.T) {
 		{middleware.ErrRevoked, 403, middleware.ReasonRevoked},
 		{middleware.ErrSuspended, 403, middleware.ReasonSuspended},
 		{middleware.ErrReleased, 403, middleware.ReasonReleased},
+		{middleware.ErrLeaseExpired, 403, middleware.ReasonLeaseExpired},
 		{middleware.ErrLicenseExpired, 403, middleware.ReasonLicenseExpired},
 		{middleware.ErrWrongProduct, 403, middleware.ReasonWrongProduct},
 		{middleware.ErrActivationUnknown, 403, middleware.ReasonActivationUnknown},

@@ -1,6 +1,8 @@
 package middleware
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -9,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/licgate/licgate/license"
 )
@@ -19,12 +23,15 @@ import (
 type Option func(*config) error
 
 type config struct {
-	// Exactly one way to verify tokens: keys, jwksURL or verifier. keyOpts
-	// counts the options that chose one, so that two are refused.
+	// Exactly one way to verify tokens: keys, jwksURL, verifier, or the
+	// keyfunc of a license file (NewOffline). keyOpts counts the options
+	// that chose one, so that two are refused.
 	keys        *license.KeySet
 	jwksURL     string
 	verifier    *license.Verifier
+	keyfunc     jwt.Keyfunc
 	keyOpts     int
+	pins        []string // thumbprints of the keys allowed to verify
 	jwksRefresh time.Duration
 	httpClient  *http.Client
 
@@ -36,11 +43,15 @@ type config struct {
 	leewaySet bool // WithLeeway was given
 
 	// Exactly one state source: source, remote, or the status endpoint
-	// of serverURL, a client of which is made once the options have run.
+	// of serverURL, a client of which is made once the options have run;
+	// or none, said explicitly with tokenOnly.
 	source       StateSource
 	remote       RemoteStateSource
 	serverURL    string
+	tokenOnly    bool
 	sourceOpts   int
+	stateSet     bool // an option about states was given
+	offline      bool // made by NewOffline
 	preflight    bool
 	stateTTL     time.Duration
 	negativeTTL  time.Duration
@@ -159,15 +170,15 @@ func WithHTTPClient(hc *http.Client) Option {
 
 // WithIssuer sets the iss claim tokens must carry: the issuer the
 // license server was configured with. It may be given once, and not with
-// [WithVerifier] or [NewLocal], which know the issuer. Default: "licgate",
-// the default of [license.WithIssuer].
+// [WithVerifier], [NewLocal] or [NewOffline], which know the issuer.
+// Default: "licgate", the default of [license.WithIssuer].
 func WithIssuer(iss string) Option {
 	return func(c *config) error {
 		if iss == "" {
 			return badOption("empty issuer")
 		}
 		if c.issuerSet {
-			return badOption("issuer given twice (NewLocal takes it from its source)")
+			return badOption("issuer given twice (NewLocal and NewOffline take it from their source)")
 		}
 		c.issuer, c.issuerSet = iss, true
 		return nil
@@ -237,16 +248,64 @@ func WithRemoteStateSource(s RemoteStateSource) Option {
 	}
 }
 
+// WithTokenOnly makes a gate with no state source: a verified token alone
+// decides, until it expires, and the [Grant]'s State is what the token's
+// claims say (an active activation of an active license, with the token's
+// features). Nothing revokes, suspends or releases an activation for such
+// a gate before its token expires. That is right only where no license
+// server can be asked and tokens are short-lived next to their license, as
+// the tokens of offline license files are ([NewOffline]), which a renewed
+// file replaces. It stands in for [WithStateSource] and
+// [WithRemoteStateSource], and is never implied: [New] given none of the
+// three fails with [ErrNoStateSource]. It cannot be given with the options
+// about states ([WithStateTTL], [WithNegativeTTL], [WithGracePeriod],
+// [WithStateTimeout]). Default: off, a state source is required.
+func WithTokenOnly() Option {
+	return func(c *config) error {
+		if !c.tokenOnly {
+			c.tokenOnly = true
+			c.sourceOpts++
+		}
+		return nil
+	}
+}
+
+// WithPinnedKeys lets tokens verify only with the keys whose RFC 7638
+// thumbprints ([license.Thumbprint], the key IDs licgate gives its keys)
+// are among thumbprints. The thumbprint is computed from the key itself,
+// never taken from a key ID, so a key set, a JWKS or a license file may
+// hold other keys, but a token signed with one of them is invalid (401).
+// With [NewOffline], whose keys come from the license file, it is what
+// makes a forged file fail. Not with [WithVerifier]. Default: any key of
+// the set.
+func WithPinnedKeys(thumbprints ...string) Option {
+	return func(c *config) error {
+		if len(thumbprints) == 0 {
+			return badOption("no key thumbprints to pin")
+		}
+		for _, tp := range thumbprints {
+			if b, err := base64.RawURLEncoding.DecodeString(tp); err != nil || len(b) != sha256.Size {
+				return badOption("key thumbprint %q is not a base64url SHA-256", tp)
+			}
+		}
+		c.pins = append(c.pins, thumbprints...)
+		return nil
+	}
+}
+
 // WithStateTTL sets how long a state that lets requests through is used
 // before the source is asked again, between one second and one day. A
 // revoked or suspended activation is shut out on every replica at most
-// this long after the change, while the source answers. Default: 30 seconds.
+// this long after the change, while the source answers. A state whose
+// lease ends sooner is used only until the lease ends, when the source is
+// asked whether it was renewed. Default: 30 seconds.
 func WithStateTTL(d time.Duration) Option {
 	return func(c *config) error {
 		if d < time.Second || d > 24*time.Hour {
 			return badOption("state TTL %v out of range 1s..24h", d)
 		}
 		c.stateTTL = d
+		c.stateSet = true
 		return nil
 	}
 }
@@ -264,6 +323,7 @@ func WithNegativeTTL(d time.Duration) Option {
 			return badOption("negative TTL %v out of range 1s..24h", d)
 		}
 		c.negativeTTL, c.negativeSet = d, true
+		c.stateSet = true
 		return nil
 	}
 }
@@ -279,6 +339,7 @@ func WithGracePeriod(d time.Duration) Option {
 			return badOption("grace period %v out of range 0..720h", d)
 		}
 		c.grace = d
+		c.stateSet = true
 		return nil
 	}
 }
@@ -293,6 +354,7 @@ func WithStateTimeout(d time.Duration) Option {
 			return badOption("state timeout %v out of range 100ms..1m", d)
 		}
 		c.stateTimeout = d
+		c.stateSet = true
 		return nil
 	}
 }

@@ -253,7 +253,8 @@ func TestGateRefusesUnknownCrit(t *testing.T) {
 // purgeCounter is a store that counts the janitor's purges.
 type purgeCounter struct {
 	license.Store
-	codes, sessions, buckets atomic.Int32
+	codes, sessions, buckets, idempotent atomic.Int32
+	idempotentBefore                     time.Time
 }
 
 func (p *purgeCounter) DeleteExpiredCodes(ctx context.Context, now time.Time) (int, error) {
@@ -271,10 +272,17 @@ func (p *purgeCounter) DeleteFullBuckets(ctx context.Context, now time.Time) (in
 	return p.Store.DeleteFullBuckets(ctx, now)
 }
 
+func (p *purgeCounter) DeleteIdempotentBefore(ctx context.Context, t time.Time) (int, error) {
+	p.idempotent.Add(1)
+	p.idempotentBefore = t
+	return p.Store.DeleteIdempotentBefore(ctx, t)
+}
+
 var _ license.Store = (*purgeCounter)(nil)
 
 // TestSweepPurgesBuckets checks that the janitor's round purges expired
-// codes and sessions and full rate-limit buckets.
+// codes and sessions, full rate-limit buckets and the answers to
+// idempotent requests older than a day.
 func TestSweepPurgesBuckets(t *testing.T) {
 	st := &purgeCounter{Store: memstore.New()}
 	sec, err := (&storeFlags{data: t.TempDir()}).loadSecrets(false)
@@ -285,8 +293,13 @@ func TestSweepPurgesBuckets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
 	sweep(context.Background(), svc, slog.New(slog.DiscardHandler))
-	if st.codes.Load() != 1 || st.sessions.Load() != 1 || st.buckets.Load() != 1 {
-		t.Fatalf("one sweep purged codes %d, sessions %d, buckets %d times; want 1 each", st.codes.Load(), st.sessions.Load(), st.buckets.Load())
+	if st.codes.Load() != 1 || st.sessions.Load() != 1 || st.buckets.Load() != 1 || st.idempotent.Load() != 1 {
+		t.Fatalf("one sweep purged codes %d, sessions %d, buckets %d, idempotent answers %d times; want 1 each",
+			st.codes.Load(), st.sessions.Load(), st.buckets.Load(), st.idempotent.Load())
+	}
+	if age := start.Sub(st.idempotentBefore); age < 24*time.Hour-time.Minute || age > 24*time.Hour+time.Minute {
+		t.Errorf("idempotent answers were purged before %v, %v ago; want a day", st.idempotentBefore, age)
 	}
 }

@@ -28,14 +28,21 @@ var errHelp = flag.ErrHelp
 // parseFlags parses args into fs, then fills every flag not given on the
 // command line from its LICGATE_ environment variable.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	_, err := parseFlagsSet(fs, args)
+	return err
+}
+
+// parseFlagsSet is parseFlags that also returns the names of the flags
+// given on the command line, not by the environment.
+func parseFlagsSet(fs *flag.FlagSet, args []string) (map[string]bool, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
+			return nil, errHelp
 		}
-		return usageErr{err.Error()}
+		return nil, usageErr{err.Error()}
 	}
 	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q", fs.Arg(0))
+		return nil, usageError("unexpected argument %q", fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -50,7 +57,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			}
 		}
 	})
-	return err
+	return set, err
 }
 
 func envName(flagName string) string {

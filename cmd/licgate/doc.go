@@ -1,11 +1,15 @@
 // Command licgate is the bundled license server and its admin CLI.
 //
-//	licgate [serve] [flags]        serve QLM, EMS, JWKS, the status endpoint and the demo gate
+//	licgate [serve] [flags]        serve QLM, EMS, JWKS, the status endpoint, the admin API and the demo gate
 //	licgate product add|list …     create or list products
 //	licgate license add|list …     create or list licenses
+//	licgate license update …       change a license's seats, expiry or features
 //	licgate license suspend …      suspend, resume or revoke a license
 //	licgate activation list …      list activations
 //	licgate activation revoke …    revoke an activation
+//	licgate audit list …           print the audit trail
+//	licgate webhook add|list …     register, list or delete webhooks, list their deliveries
+//	licgate token create|list …    make, list or revoke admin tokens of the admin API
 //
 // serve binds its address first, then opens the store, creating the
 // database (SQLite in -data, or the file or PostgreSQL database of -db),
@@ -15,6 +19,13 @@
 // no licgate database they say so and how to make one. They print JSON;
 // a license prints its ID (an identifier) beside its two credentials, the
 // activation key (key) and the EMS product key (productKey).
+//
+// serve also mounts the admin API at /admin/v1/ (on a listener of its own
+// with -admin-addr) and delivers webhook events. With -server and -token
+// (or LICGATE_SERVER and LICGATE_TOKEN) the product, license, activation,
+// audit and webhook commands work through a server's admin API instead of
+// a local database, and print the same JSON. Admin tokens are made where
+// the database is, by "licgate token create".
 //
 // Authorization codes go by email with -smtp and by SMS with -sms-url.
 // Without -smtp they are written to the log in demo mode (-demo, the

@@ -25,8 +25,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		err = serve(ctx, rest, stdout, stderr)
-	case "product", "license", "activation":
-		err = admin(ctx, cmd, rest, stdout, stderr)
+	case "product", "license", "activation", "audit", "webhook":
+		err = runAdmin(ctx, cmd, rest, stdout, stderr)
+	case "token":
+		err = tokens(ctx, rest, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -49,6 +51,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 const usage = `usage:
   licgate [serve] [-addr 127.0.0.1:8080] [-data ./licgate-data] [-db DSN] [-db-max-open 32] [-db-max-idle N]
+                  [-admin-addr ADDR] [-webhook-retries 5s,30s,…]
                   [-smtp URL] [-mail-from ADDR] [-sms-url URL] [-sms-from NUMBER] [-notify-log]
                   [-demo=true] [-secure-cookies] …
   licgate product add -id ID -name NAME [-major N] [-minor N] [-rsa-key FILE] [-signature rsa-sha1|rsa-sha256]
@@ -57,15 +60,27 @@ const usage = `usage:
   licgate product list
   licgate license add -product ID [-email EMAIL] [-phone P] [-name N] [-company C] [-seats N]
                       [-expires YYYY-MM-DD] [-features a,b]
+  licgate license update -id ID [-seats N] [-expires YYYY-MM-DD|never] [-features a,b]
   licgate license list [-product ID]
   licgate license suspend|resume|revoke -id ID
   licgate activation list [-license ID]
   licgate activation revoke -aid AID
+  licgate audit list [-since RFC3339] [-target license/ID] [-limit N]
+  licgate webhook add -url URL
+  licgate webhook list
+  licgate webhook delete|deliveries -id ID
+  licgate token create -name NAME [-scope admin|read]
+  licgate token list
+  licgate token revoke -name NAME
 Every command takes -data and -db. serve creates the database, signing key and
 secret on its first run; the other commands only use them, and refuse a -data
 or -db that holds no licgate database. -db-max-open and -db-max-idle size the
 PostgreSQL pool: serve opens -db-max-idle connections (default: as many as
 -db-max-open) at start and keeps them open while idle.
+The product, license, activation, audit and webhook commands also take
+-server URL and -token TOKEN (or LICGATE_SERVER and LICGATE_TOKEN): then they
+work through the admin API of the server at URL, from any machine, and print
+the same. The token commands work only where the database is.
 Run "licgate COMMAND -h" for its flags.
 `
 

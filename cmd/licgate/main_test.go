@@ -73,12 +73,24 @@ func startServer(t *testing.T, args ...string) string {
 // writes to its log.
 func startServerLogs(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	s := launch(t, args...)
+	return s.base, s.logs
+}
+
+// server is a licgate serve started by a test.
+type server struct {
+	base string // http://ADDR of -addr
+	logs *syncBuffer
+	// stop stops the server, as SIGTERM does, and waits for it to exit;
+	// it is called again when the test ends, and does nothing then.
+	stop func()
+}
+
+// launch runs licgate serve with args on a free loopback port and waits
+// until it is healthy.
+func launch(t *testing.T, args ...string) *server {
+	t.Helper()
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	var code int
@@ -88,23 +100,27 @@ func startServerLogs(t *testing.T, args ...string) (string, *syncBuffer) {
 		code = Run(ctx, append([]string{"serve", "-addr", addr}, args...), io.Discard, logs)
 	}()
 	exited := false
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-			if code != 0 && !exited {
-				t.Errorf("licgate serve exited %d: %s", code, logs.String())
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+				if code != 0 && !exited {
+					t.Errorf("licgate serve exited %d: %s", code, logs.String())
+				}
+			case <-time.After(20 * time.Second):
+				t.Error("licgate serve did not shut down")
 			}
-		case <-time.After(20 * time.Second):
-			t.Error("licgate serve did not shut down")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	base := "http://" + addr
 	for i := 0; i < 200; i++ {
 		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return base, logs
+				return &server{base: base, logs: logs, stop: stop}
 			}
 		}
 		select {
@@ -115,7 +131,19 @@ func startServerLogs(t *testing.T, args ...string) (string, *syncBuffer) {
 		}
 	}
 	t.Fatalf("licgate serve did not become healthy: %s", logs.String())
-	return "", nil
+	return nil
+}
+
+// freeAddr returns a loopback address with a port that was free a moment
+// ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 type syncBuffer struct {

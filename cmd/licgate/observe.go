@@ -26,6 +26,7 @@ type metrics struct {
 	activations  *prometheus.CounterVec
 	codeRequests *prometheus.CounterVec
 	gate         *prometheus.CounterVec
+	webhooks     *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 }
 
@@ -48,16 +49,25 @@ func newMetrics() (*metrics, error) {
 			Name: "licgate_gate_decisions_total",
 			Help: "Decisions of the gate of the /demo routes by reason (ok or the reason of the refusal).",
 		}, []string{"reason"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "licgate_webhook_deliveries_total",
+			Help: "Attempts at delivering webhook events by result: delivered, retry (failed, to be tried again) or failed (failed, given up).",
+		}, []string{"result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "licgate_http_request_duration_seconds",
 			Help:    "Time to answer HTTP requests, by route (the pattern that matched, or other) and status code.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route", "code"}),
 	}
+	// Every result is shown from the start, at 0, so that a rate over
+	// the first failure has a sample before it.
+	for _, r := range []string{"delivered", "retry", "failed"} {
+		m.webhooks.WithLabelValues(r)
+	}
 	for _, c := range []prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.activations, m.codeRequests, m.gate, m.duration,
+		m.activations, m.codeRequests, m.gate, m.webhooks, m.duration,
 	} {
 		if err := m.reg.Register(c); err != nil {
 			return nil, err
@@ -79,6 +89,18 @@ func (m *metrics) CodeRequest(_ context.Context, e license.CodeEvent) {
 // gateDecision is the decision hook of the /demo gate.
 func (m *metrics) gateDecision(_ *http.Request, reason string) {
 	m.gate.WithLabelValues(reason).Inc()
+}
+
+// webhookAttempt is the result hook of the webhook dispatcher.
+func (m *metrics) webhookAttempt(_ license.Attempt, st license.DeliveryState) {
+	result := "retry"
+	switch st {
+	case license.DeliveryDelivered:
+		result = "delivered"
+	case license.DeliveryFailed:
+		result = "failed"
+	}
+	m.webhooks.WithLabelValues(result).Inc()
 }
 
 // handler serves the metrics in Prometheus' text format.

@@ -74,27 +74,26 @@ func (f *signingFlags) apply(p *license.Product) error {
 // productSetSignature is "product set-signature -id ID [-signature ALG]
 // [-rsa-key FILE]": it changes the algorithm, or imports a key in place of
 // the product's, and prints the product.
-func productSetSignature(fs *flag.FlagSet) func(context.Context, *license.Service) (any, error) {
+func productSetSignature(fs *flag.FlagSet) command {
 	var id string
 	var sf signingFlags
 	fs.StringVar(&id, "id", "", "product ID")
 	sf.register(fs)
-	return func(ctx context.Context, s *license.Service) (any, error) {
+	return func(ctx context.Context, b backend) (any, error) {
 		if id == "" {
 			return nil, usageError("-id is required")
 		}
 		if sf.alg == "" && sf.keyFile == "" {
 			return nil, usageError("-signature or -rsa-key is required")
 		}
+		if _, remote := b.(remoteBackend); remote {
+			return nil, errSetSignatureRemote
+		}
 		var p license.Product
 		if err := sf.apply(&p); err != nil {
 			return nil, err
 		}
-		if _, err := s.Product(ctx, id); err != nil {
-			return nil, named(err, "product", id)
-		}
-		p, err := s.SetProductSigning(ctx, id, p.RSAKey, p.SignatureAlgorithm)
-		return p, named(err, "product", id)
+		return b.SetProductSigning(ctx, id, p.RSAKey, p.SignatureAlgorithm)
 	}
 }
 
@@ -114,11 +113,11 @@ type rawOutput []byte
 // productKey is "product key -id ID [-format json|pem|xml]": it prints the
 // public key that verifies the product's QLM answers, giving a product
 // made before products had keys its key first.
-func productKey(fs *flag.FlagSet) func(context.Context, *license.Service) (any, error) {
+func productKey(fs *flag.FlagSet) command {
 	var id, format string
 	fs.StringVar(&id, "id", "", "product ID")
 	fs.StringVar(&format, "format", "json", "json (both forms), pem (PKIX PUBLIC KEY) or xml (.NET <RSAKeyValue>, as QLM's clients hold it)")
-	return func(ctx context.Context, s *license.Service) (any, error) {
+	return func(ctx context.Context, b backend) (any, error) {
 		if id == "" {
 			return nil, usageError("-id is required")
 		}
@@ -127,22 +126,22 @@ func productKey(fs *flag.FlagSet) func(context.Context, *license.Service) (any, 
 		default:
 			return nil, usageError("-format %q is none of json, pem, xml", format)
 		}
-		p, err := s.ProductSigningKey(ctx, id)
-		if err != nil {
-			return nil, named(err, "product", id)
-		}
-		pemKey, err := qlm.MarshalPublicKeyPEM(&p.RSAKey.PublicKey)
+		p, err := b.ProductKey(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		xmlKey := qlm.MarshalRSAKeyValue(&p.RSAKey.PublicKey)
+		pemKey, err := qlm.MarshalPublicKeyPEM(p.Key)
+		if err != nil {
+			return nil, err
+		}
+		xmlKey := qlm.MarshalRSAKeyValue(p.Key)
 		switch format {
 		case "pem":
 			return rawOutput(pemKey), nil
 		case "xml":
 			return rawOutput(append(xmlKey, '\n')), nil
 		}
-		alg := p.SignatureAlgorithm
+		alg := p.Algorithm
 		if alg == "" {
 			alg = license.SignatureRSASHA1
 		}

@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/licgate/licgate/license"
+	"github.com/licgate/licgate/license/admin"
 	"github.com/licgate/licgate/license/ems"
 	"github.com/licgate/licgate/license/notify"
 	"github.com/licgate/licgate/license/qlm"
 	"github.com/licgate/licgate/license/status"
+	"github.com/licgate/licgate/license/webhook"
 	"github.com/licgate/licgate/middleware"
 )
 
@@ -25,6 +27,8 @@ import (
 type serveFlags struct {
 	storeFlags
 	addr          string
+	adminAddr     string
+	webhookRetry  retrySchedule
 	smtp          string
 	mailFrom      string
 	smsURL        string
@@ -57,6 +61,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f.register(fs)
 	f.registerPool(fs)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&f.adminAddr, "admin-addr", "", "address of a listener of its own for the admin API (/admin/v1/), which then is not served on -addr; empty serves it on -addr")
+	f.webhookRetry = retrySchedule(webhook.DefaultSchedule())
+	fs.Var(&f.webhookRetry, "webhook-retries", "waits between the attempts at a webhook delivery, comma-separated; after the last the delivery has failed (none: no retries)")
 	fs.StringVar(&f.smtp, "smtp", "", "SMTP server for codes by email: smtp://user:pass@host:port (smtps:// for implicit TLS)")
 	fs.StringVar(&f.mailFrom, "mail-from", "licgate <licgate@localhost>", "From address of code emails")
 	fs.StringVar(&f.smsURL, "sms-url", "", "Twilio-compatible SMS API base URL with credentials: https://SID:TOKEN@api.twilio.com")
@@ -112,6 +119,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer ln.Close()
+	var adminLn net.Listener
+	if f.adminAddr != "" {
+		if adminLn, err = net.Listen("tcp", f.adminAddr); err != nil {
+			return err
+		}
+		defer adminLn.Close()
+	}
 
 	st, db, err := f.openStore(ctx, true)
 	if err != nil {
@@ -123,10 +137,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	hooks, err := webhook.New(st,
+		webhook.WithResultHook(m.webhookAttempt),
+		webhook.WithLogger(logger),
+		webhook.WithSchedule(f.webhookRetry),
+	)
+	if err != nil {
+		return err
+	}
 	opts := append([]license.Option{
 		license.WithKeySet(sec.keys), license.WithSecret(sec.secret), license.WithIssuer(f.issuer),
 		license.WithRevealUnknownEmail(f.reveal), license.WithLogger(logger), license.WithObserver(m),
 		license.WithCodeRateLimits(f.limitEmail, f.limitAddr, f.limitFails, 10*time.Minute),
+		license.WithEventHook(hooks.Wake),
 	}, notifiers.opts...)
 	svc, err := license.NewService(st, opts...)
 	if err != nil {
@@ -137,19 +160,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 		svc.Close(cctx)
 	}()
-	h, closeHandler, err := f.handler(svc, m, logger)
+	h, adminH, closeHandler, err := f.handler(svc, m, logger)
 	if err != nil {
 		return err
 	}
 	defer closeHandler()
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    1 << 20, // long QLM query strings reach the handler and get an <error>
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	servers := []*http.Server{newHTTPServer(h, logger)}
+	listeners := []net.Listener{ln}
+	if adminLn != nil {
+		servers = append(servers, newHTTPServer(adminH, logger))
+		listeners = append(listeners, adminLn)
 	}
 	for _, w := range notifiers.warnings {
 		logger.Warn(w)
@@ -160,21 +180,58 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	go janitor(ctx, svc, logger)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("licgate serving", "addr", ln.Addr().String(), "issuer", f.issuer)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	// The dispatcher outlives the servers' draining, so that the events of
+	// the last requests are sent, or left pending for the next start.
+	hctx, stopHooks := context.WithCancel(context.WithoutCancel(ctx))
+	hooksDone := make(chan struct{})
+	go func() {
+		defer close(hooksDone)
+		hooks.Run(hctx)
+	}()
+	defer func() {
+		stopHooks()
+		<-hooksDone
+	}()
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
 	}
-	logger.Info("shutting down")
+	if adminLn != nil {
+		logger.Info("licgate serving", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "issuer", f.issuer)
+	} else {
+		logger.Info("licgate serving", "addr", ln.Addr().String(), "issuer", f.issuer)
+	}
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	errs := make(chan error, len(servers))
+	for _, srv := range servers {
+		go func() { errs <- srv.Shutdown(sctx) }()
 	}
-	return nil
+	for range servers {
+		if err := <-errs; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = err
+		}
+	}
+	return serveErr
+}
+
+// newHTTPServer returns the HTTP server of licgate serve's handler h.
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20, // long QLM query strings reach the handler and get an <error>
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // checkCredentials checks that the QLM release and EMS vendor credentials
@@ -251,9 +308,11 @@ func (f *serveFlags) notifiers(logger *slog.Logger) (notifierSetup, error) {
 	return ns, nil
 }
 
-// handler builds the routes of licgate serve, and returns with them what
-// to call when the server is done.
-func (f *serveFlags) handler(svc *license.Service, m *metrics, logger *slog.Logger) (http.Handler, func(), error) {
+// handler builds the routes of licgate serve and returns them, with the
+// admin API among them unless -admin-addr gives it a listener of its own,
+// then the routes of that listener (nil without -admin-addr), and what to
+// call when the server is done.
+func (f *serveFlags) handler(svc *license.Service, m *metrics, logger *slog.Logger) (http.Handler, http.Handler, func(), error) {
 	clientIP := qlm.RemoteIP
 	if f.ipHeader != "" {
 		clientIP = headerIP(f.ipHeader)
@@ -268,7 +327,7 @@ func (f *serveFlags) handler(svc *license.Service, m *metrics, logger *slog.Logg
 	}
 	q, err := qlm.NewHandler(svc, qopts...)
 	if err != nil {
-		return nil, nil, usageError("-qlm-vendor, -qlm-user and -qlm-password must all be set to enable ReleaseLicenseHttp")
+		return nil, nil, nil, usageError("-qlm-vendor, -qlm-user and -qlm-password must all be set to enable ReleaseLicenseHttp")
 	}
 	eopts := []ems.Option{ems.WithLogger(logger), ems.WithSecureCookie(f.secureCookies), ems.WithPollingFrequency(f.emsPolling), ems.WithClientIP(clientIP)}
 	if f.emsUser != "" || f.emsPassword != "" {
@@ -276,7 +335,7 @@ func (f *serveFlags) handler(svc *license.Service, m *metrics, logger *slog.Logg
 	}
 	e, err := ems.NewHandler(svc, eopts...)
 	if err != nil {
-		return nil, nil, usageError("-ems-user and -ems-password must both be set to enable the EMS vendor login")
+		return nil, nil, nil, usageError("-ems-user and -ems-password must both be set to enable the EMS vendor login")
 	}
 	mux := http.NewServeMux()
 	// /qlm/qlmservice.asmx/ in any case, as IIS matches it: see the return.
@@ -289,7 +348,7 @@ func (f *serveFlags) handler(svc *license.Service, m *metrics, logger *slog.Logg
 	})
 	st, err := status.NewHandler(svc, status.WithLogger(logger))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mux.Handle("GET "+status.Path, st)
 	// The gate of the /demo routes, in the same process as the license
@@ -301,7 +360,7 @@ func (f *serveFlags) handler(svc *license.Service, m *metrics, logger *slog.Logg
 		middleware.WithDecisionHook(m.gateDecision),
 	)
 	if err != nil {
-		return nil, nil, usageError("-gate-ttl, -gate-grace: %v", err)
+		return nil, nil, nil, usageError("-gate-ttl, -gate-grace: %v", err)
 	}
 	mux.Handle("GET /demo/hello", gate.Handler(http.HandlerFunc(demoHello)))
 	mux.HandleFunc("GET /demo/public", demoHello) // the same, ungated: a baseline
@@ -314,8 +373,52 @@ func (f *serveFlags) handler(svc *license.Service, m *metrics, logger *slog.Logg
 		return err
 	}, logger))
 	mux.Handle("GET /metrics", m.handler(logger))
+	a, err := admin.New(svc, admin.WithClientIP(clientIP), admin.WithLogger(logger), admin.WithIdempotencyTTL(idempotentAge))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var adminRoutes http.Handler
+	if f.adminAddr == "" {
+		mux.Handle(adminPrefix+"/", mountAdmin(a))
+	} else {
+		amux := http.NewServeMux()
+		amux.Handle(adminPrefix+"/", mountAdmin(a))
+		adminRoutes = m.instrument(amux, clientIP, logger)
+	}
 	routes := caseFoldPrefix("/qlm/qlmservice.asmx/", q, mux)
-	return m.instrument(routes, clientIP, logger), func() { gate.Close() }, nil
+	return m.instrument(routes, clientIP, logger), adminRoutes, func() { gate.Close() }, nil
+}
+
+// adminPrefix is where the admin API is mounted.
+const adminPrefix = "/admin/v1"
+
+// mountAdmin serves the admin API, whose paths are relative to its mount,
+// under [adminPrefix]. Like the ServeMux, it sets r.Pattern, which names
+// the route in the metrics: to the pattern of the API's route that
+// matched, under the prefix ("GET /admin/v1/licenses/{id}"), or to
+// "/admin/v1/" if it cannot tell.
+func mountAdmin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Pattern = adminPrefix + "/"
+		// StripPrefix hands h a copy of r, on which the API's ServeMux
+		// sets the pattern.
+		http.StripPrefix(adminPrefix, http.HandlerFunc(func(w http.ResponseWriter, inner *http.Request) {
+			h.ServeHTTP(w, inner)
+			if inner.Pattern != "" {
+				r.Pattern = underPrefix(inner.Pattern)
+			}
+		})).ServeHTTP(w, r)
+	})
+}
+
+// underPrefix returns a pattern of the admin API's own ServeMux, "[METHOD
+// ]/path", with [adminPrefix] before its path.
+func underPrefix(pattern string) string {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		return adminPrefix + pattern
+	}
+	return method + " " + adminPrefix + path
 }
 
 // caseFoldPrefix sends requests whose path starts with prefix, compared
@@ -389,8 +492,48 @@ func (b *releaseBudget) Set(s string) error {
 	return nil
 }
 
-// janitor deletes expired codes and sessions, and rate-limit buckets that
-// have refilled, once a minute.
+// idempotentAge is how long the answers to requests with an
+// Idempotency-Key are kept for their retries.
+const idempotentAge = 24 * time.Hour
+
+// retrySchedule is the value of -webhook-retries: waits between attempts,
+// comma-separated; "none" or empty for no retries.
+type retrySchedule []time.Duration
+
+// String implements flag.Value.
+func (s *retrySchedule) String() string {
+	if s == nil || len(*s) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(*s))
+	for i, d := range *s {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// Set implements flag.Value.
+func (s *retrySchedule) Set(v string) error {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "none" {
+		*s = retrySchedule{}
+		return nil
+	}
+	var out retrySchedule
+	for _, p := range strings.Split(v, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(p))
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want positive durations separated by commas, such as 5s,30s,2m, or none; got %q", p)
+		}
+		out = append(out, d)
+	}
+	*s = out
+	return nil
+}
+
+// janitor deletes expired codes and sessions, rate-limit buckets that
+// have refilled and the answers to idempotent requests older than
+// [idempotentAge], once a minute.
 func janitor(ctx context.Context, svc *license.Service, logger *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -413,6 +556,7 @@ func sweep(ctx context.Context, svc *license.Service, logger *slog.Logger) {
 		{"expired codes", svc.PurgeExpiredCodes},
 		{"expired sessions", svc.PurgeExpiredSessions},
 		{"full rate-limit buckets", svc.PurgeFullBuckets},
+		{"idempotent answers", func(ctx context.Context) (int, error) { return svc.PurgeIdempotent(ctx, idempotentAge) }},
 	} {
 		n, err := p.purge(ctx)
 		switch {

@@ -29,6 +29,7 @@ type Store struct {
 	byLicense    map[string][]string // license ID → AIDs
 	active       map[codeKey]string  // license and computer → AID of the active activation
 	revoked      map[codeKey]int     // license and computer → revoked activations
+	leases       map[string]aidSet   // license ID → AIDs of its active leases
 	computerKeys map[string]string   // computer key → AID
 	codes        map[codeKey]license.AuthorizationCode
 	sessions     map[string]license.Session // string(IDHash) → session
@@ -54,6 +55,9 @@ type bucket struct {
 // codeKey names one license and computer.
 type codeKey struct{ licenseID, computerID string }
 
+// aidSet is a set of AIDs.
+type aidSet map[string]struct{}
+
 // New returns an empty store.
 func New() *Store {
 	return &Store{
@@ -66,6 +70,7 @@ func New() *Store {
 		byLicense:    make(map[string][]string),
 		active:       make(map[codeKey]string),
 		revoked:      make(map[codeKey]int),
+		leases:       make(map[string]aidSet),
 		computerKeys: make(map[string]string),
 		codes:        make(map[codeKey]license.AuthorizationCode),
 		sessions:     make(map[string]license.Session),
@@ -362,6 +367,9 @@ func (tx *licenseTx) Insert(a license.Activation) error {
 	case license.StatusActive:
 		s.active[k] = a.AID
 		tx.addHeld(+1)
+		if a.IsLease() {
+			s.addLease(a)
+		}
 	case license.StatusRevoked:
 		s.revoked[k]++
 	}
@@ -375,6 +383,7 @@ func (tx *licenseTx) Insert(a license.Activation) error {
 		switch a.Status {
 		case license.StatusActive:
 			delete(s.active, k)
+			s.dropLease(a)
 		case license.StatusRevoked:
 			s.revoked[k]--
 		}
@@ -415,6 +424,7 @@ func (tx *licenseTx) End(aid string, status license.Status, at time.Time) (licen
 	a.ReleasedAt = normTime(at)
 	s.activations[aid] = a
 	delete(s.active, k)
+	s.dropLease(a)
 	if status == license.StatusRevoked {
 		s.revoked[k]++
 	}
@@ -422,11 +432,117 @@ func (tx *licenseTx) End(aid string, status license.Status, at time.Time) (licen
 	tx.undo = append(tx.undo, func() {
 		s.activations[aid] = prev
 		s.active[k] = aid
+		if prev.IsLease() {
+			s.addLease(prev)
+		}
 		if status == license.StatusRevoked {
 			s.revoked[k]--
 		}
 	})
 	return cloneActivation(a), nil
+}
+
+// ExpireLeases ends the leases of the license that ran out by now. It
+// looks only at the license's active leases, never at the activations that
+// ended.
+func (tx *licenseTx) ExpireLeases(now time.Time) ([]license.Activation, error) {
+	s := tx.s
+	now = normTime(now)
+	ended := []license.Activation{}
+	for aid := range s.leases[tx.id] {
+		if a := s.activations[aid]; !a.LeaseUntil.After(now) {
+			ended = append(ended, a)
+		}
+	}
+	if len(ended) == 0 {
+		return ended, nil
+	}
+	slices.SortFunc(ended, func(a, b license.Activation) int {
+		return cmp.Or(a.LeaseUntil.Compare(b.LeaseUntil), strings.Compare(a.AID, b.AID))
+	})
+	for i, prev := range ended {
+		a := prev
+		a.Status, a.ReleasedAt = license.StatusReleased, a.LeaseUntil
+		s.activations[a.AID] = a
+		delete(s.active, codeKey{a.LicenseID, a.ComputerID})
+		s.dropLease(a)
+		ended[i] = cloneActivation(a)
+		tx.undo = append(tx.undo, func() {
+			s.activations[prev.AID] = prev
+			s.active[codeKey{prev.LicenseID, prev.ComputerID}] = prev.AID
+			s.addLease(prev)
+		})
+	}
+	tx.addHeld(-len(ended))
+	return ended, nil
+}
+
+// Extend moves the LeaseUntil of an active lease of the license to until.
+func (tx *licenseTx) Extend(aid string, until time.Time) (license.Activation, error) {
+	s := tx.s
+	if until.IsZero() {
+		return license.Activation{}, fmt.Errorf("%w: a lease cannot be extended to the zero time", license.ErrInvalid)
+	}
+	prev, ok := s.activations[aid]
+	switch {
+	case !ok || prev.LicenseID != tx.id:
+		return license.Activation{}, license.NotFound("activation", aid)
+	case !prev.IsLease():
+		return license.Activation{}, fmt.Errorf("%w: the activation %s is not a lease", license.ErrInvalid, aid)
+	case prev.Status == license.StatusReleased:
+		return license.Activation{}, license.ErrReleased
+	case prev.Status != license.StatusActive:
+		return license.Activation{}, license.ErrActivationRevoked
+	}
+	a := prev
+	a.LeaseUntil = normTime(until)
+	s.activations[aid] = a
+	tx.undo = append(tx.undo, func() { s.activations[aid] = prev })
+	return cloneActivation(a), nil
+}
+
+// addLease indexes a, an active lease, among its license's.
+func (s *Store) addLease(a license.Activation) {
+	set := s.leases[a.LicenseID]
+	if set == nil {
+		set = make(aidSet)
+		s.leases[a.LicenseID] = set
+	}
+	set[a.AID] = struct{}{}
+}
+
+// dropLease removes a from its license's active leases, if it is there.
+func (s *Store) dropLease(a license.Activation) {
+	set := s.leases[a.LicenseID]
+	delete(set, a.AID)
+	if len(set) == 0 {
+		delete(s.leases, a.LicenseID)
+	}
+}
+
+// LicensesWithExpiredLeases returns the IDs of up to limit licenses that
+// hold an active lease whose LeaseUntil is not after now, in no particular
+// order; an empty slice if none.
+func (s *Store) LicensesWithExpiredLeases(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now = normTime(now)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := []string{}
+	for id, set := range s.leases {
+		if len(ids) >= limit {
+			break
+		}
+		for aid := range set {
+			if !s.activations[aid].LeaseUntil.After(now) {
+				ids = append(ids, id)
+				break
+			}
+		}
+	}
+	return ids, nil
 }
 
 func (tx *licenseTx) ConsumeCode(computerID string) error {
@@ -452,8 +568,8 @@ func (tx *licenseTx) Record(e license.Event) error {
 func (tx *licenseTx) Update(l license.License) error {
 	prev := tx.s.licenses[tx.id]
 	l = cloneLicense(l)
-	l.ID, l.Key, l.ProductKey, l.ProductID = prev.ID, prev.Key, prev.ProductKey, prev.ProductID
-	l.CreatedAt, l.SeatsHeld = prev.CreatedAt, prev.SeatsHeld
+	l.ID, l.Key, l.ProductKey, l.Number, l.ProductID = prev.ID, prev.Key, prev.ProductKey, prev.Number, prev.ProductID
+	l.CreatedAt, l.SeatsHeld, l.Floating = prev.CreatedAt, prev.SeatsHeld, prev.Floating
 	tx.s.licenses[tx.id] = l
 	tx.undo = append(tx.undo, func() {
 		// SeatsHeld is undone by the entries of the changes that moved it.
@@ -775,6 +891,7 @@ func cloneProperty(p license.Property) license.Property {
 func cloneActivation(a license.Activation) license.Activation {
 	a.ActivatedAt = normTime(a.ActivatedAt)
 	a.ReleasedAt = normTime(a.ReleasedAt)
+	a.LeaseUntil = normTime(a.LeaseUntil)
 	a.Attributes = slices.Clone(a.Attributes)
 	return a
 }

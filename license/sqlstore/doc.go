@@ -36,8 +36,13 @@
 // transaction that inserts or ends an activation, so taking a seat costs
 // the same however full the license is; unique indexes on the active
 // activation of each license and computer and on AIDs and computer keys
-// back the rules. Rate-limit buckets are rows that one statement takes a
-// token from, atomically across every store sharing the database.
+// back the rules. The leases of floating licenses are activations with an
+// end (lease_until); partial indexes hold only the active ones, by license
+// and end and by end alone, so that the transaction that takes a lease ends
+// those that ran out with one UPDATE … RETURNING whose cost follows the
+// leases held, not the ended leases the license piled up. Rate-limit
+// buckets are rows that one statement takes a token from, atomically
+// across every store sharing the database.
 // Migrations run in one transaction, under an advisory lock on PostgreSQL,
 // so replicas can start together.
 //

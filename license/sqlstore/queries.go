@@ -4,8 +4,9 @@ import "strings"
 
 // queries are the statements of a [Store], in its dialect. Every value is a
 // parameter; the only literals are the constant states that the partial
-// indexes name, the empty string that turns an optional filter off, and the
-// zero attempts and NULL claim of a new delivery. [Open] prepares them all.
+// indexes name, the released state of a lease that ran out, the empty
+// string that turns an optional filter off, and the zero attempts and NULL
+// claim of a new delivery. [Open] prepares them all.
 type queries struct {
 	insertProduct, product, products, lockProduct, updateProduct string
 
@@ -18,6 +19,8 @@ type queries struct {
 
 	activeOn, revokedOn, insertActivation string
 	endActivation, activationStatus       string
+	expireLeases, extendLease, leaseState string
+	licensesWithExpiredLeases             string
 	activation, activationByComputerKey   string
 	activationsOfLicense, allActivations  string
 
@@ -43,9 +46,9 @@ type queries struct {
 const (
 	productColumns = "id, name, major, minor, rsa_key, signature_algorithm, created_at"
 	licenseColumns = "id, license_key, product_key, number, product_id, email, phone, name, company," +
-		" seats, seats_held, expires_at, features, properties, status, created_at"
+		" seats, seats_held, expires_at, features, properties, status, created_at, floating, lease_seconds"
 	activationColumns = "aid, license_id, computer_id, computer_name, computer_key, status," +
-		" activated_at, released_at, attributes, comments"
+		" activated_at, released_at, attributes, comments, lease_until"
 	codeColumns = "license_id, computer_id, hash, channel, attempts, expires_at, created_at, properties"
 
 	eventColumns      = "id, at, type, actor, protocol, addr, request_id, target, outcome, change, data"
@@ -86,7 +89,7 @@ func newQueries(d Dialect) queries {
 		lockProduct:   "SELECT " + productColumns + " FROM products WHERE id = ?" + forUpdate,
 		updateProduct: "UPDATE products SET name = ?, major = ?, minor = ?, rsa_key = ?, signature_algorithm = ? WHERE id = ?",
 
-		insertLicense: "INSERT INTO licenses (" + licenseColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+		insertLicense: "INSERT INTO licenses (" + licenseColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
 		license:       "SELECT " + licenseColumns + " FROM licenses WHERE id = ?",
 		// On SQLite the writer's transaction holds the database's write
 		// lock already.
@@ -99,7 +102,7 @@ func newQueries(d Dialect) queries {
 		licensesOfProduct: "SELECT " + licenseColumns + " FROM licenses WHERE product_id = ? ORDER BY created_at, id",
 		allLicenses:       "SELECT " + licenseColumns + " FROM licenses ORDER BY created_at, id",
 		updateLicense: "UPDATE licenses SET email = ?, phone = ?, name = ?, company = ?, seats = ?," +
-			" expires_at = ?, features = ?, properties = ?, status = ? WHERE id = ?",
+			" expires_at = ?, features = ?, properties = ?, status = ?, lease_seconds = ? WHERE id = ?",
 		addSeatsHeld: "UPDATE licenses SET seats_held = seats_held + ? WHERE id = ?",
 		// The optional filters are "? = '' OR …"; the product, when given,
 		// picks the index that orders its licenses.
@@ -117,7 +120,7 @@ func newQueries(d Dialect) queries {
 		// A taken AID or computer key, or a second active activation of a
 		// computer, inserts nothing and returns no row: no error, which on
 		// PostgreSQL would abort the transaction.
-		insertActivation: "INSERT INTO activations (" + activationColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+		insertActivation: "INSERT INTO activations (" + activationColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
 			" ON CONFLICT DO NOTHING RETURNING aid",
 		endActivation: "UPDATE activations SET status = ?, released_at = ?" +
 			" WHERE aid = ? AND license_id = ? AND status = 'active' RETURNING " + activationColumns,
@@ -128,6 +131,23 @@ func newQueries(d Dialect) queries {
 		activationsOfLicense: "SELECT " + activationColumns + " FROM activations WHERE license_id = ?" +
 			" ORDER BY activated_at, aid",
 		allActivations: "SELECT " + activationColumns + " FROM activations ORDER BY activated_at, aid",
+
+		// The leases of a license that ran out by now end, released at
+		// their end, in one statement that reads them through the partial
+		// index of live leases (its condition repeated, so that the planner
+		// may use it): the cost follows the leases held, not the
+		// activations the license ever had.
+		expireLeases: "UPDATE activations SET status = 'released', released_at = lease_until" +
+			" WHERE license_id = ? AND status = 'active' AND lease_until IS NOT NULL AND lease_until <= ?" +
+			" RETURNING " + activationColumns,
+		extendLease: "UPDATE activations SET lease_until = ?" +
+			" WHERE aid = ? AND license_id = ? AND status = 'active' AND lease_until IS NOT NULL" +
+			" RETURNING " + activationColumns,
+		leaseState: "SELECT status, lease_until IS NOT NULL FROM activations WHERE aid = ? AND license_id = ?",
+		// Through the partial index of live leases by their end, which
+		// holds the license too.
+		licensesWithExpiredLeases: "SELECT DISTINCT license_id FROM activations" +
+			" WHERE status = 'active' AND lease_until IS NOT NULL AND lease_until <= ? LIMIT ?",
 
 		putCode: "INSERT INTO codes (" + codeColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)" +
 			" ON CONFLICT (license_id, computer_id) DO UPDATE SET hash = excluded.hash," +
@@ -236,6 +256,7 @@ func (q *queries) all() []*string {
 		&q.licensesByEmail, &q.licensesOfProduct, &q.allLicenses, &q.updateLicense, &q.addSeatsHeld,
 		&q.findLicenses, &q.findLicensesOfProduct,
 		&q.activeOn, &q.revokedOn, &q.insertActivation, &q.endActivation, &q.activationStatus,
+		&q.expireLeases, &q.extendLease, &q.leaseState, &q.licensesWithExpiredLeases,
 		&q.activation, &q.activationByComputerKey, &q.activationsOfLicense, &q.allActivations,
 		&q.putCode, &q.codes, &q.spendCode, &q.deleteCode, &q.deleteDeadCode, &q.deleteExpiredCodes,
 		&q.insertSession, &q.touchSession, &q.deleteSession, &q.deleteExpiredSessions,

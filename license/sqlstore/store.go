@@ -342,7 +342,7 @@ func (s *Store) CreateLicense(ctx context.Context, l license.License, events ...
 	return s.transact(ctx, func(c *conn) error {
 		_, err := c.exec(s.q.insertLicense,
 			l.ID, l.Key, l.ProductKey, l.Number, l.ProductID, l.Email, l.Phone, l.Name, l.Company, l.Seats,
-			nullMicro(l.ExpiresAt), features, props, string(l.Status), micro(l.CreatedAt))
+			nullMicro(l.ExpiresAt), features, props, string(l.Status), micro(l.CreatedAt), l.Floating, l.LeaseSeconds)
 		switch {
 		case err == nil:
 			return s.recordAll(c, events)
@@ -364,7 +364,7 @@ func scanLicense(sc scanner) (license.License, error) {
 		created         int64
 	)
 	err := sc.Scan(&l.ID, &l.Key, &l.ProductKey, &l.Number, &l.ProductID, &l.Email, &l.Phone, &l.Name, &l.Company,
-		&l.Seats, &l.SeatsHeld, &expires, &features, &props, &status, &created)
+		&l.Seats, &l.SeatsHeld, &expires, &features, &props, &status, &created, &l.Floating, &l.LeaseSeconds)
 	if err != nil {
 		return license.License{}, err
 	}
@@ -453,15 +453,17 @@ func scanActivation(sc scanner) (license.Activation, error) {
 		activated int64
 		released  sql.NullInt64
 		attrs     string
+		until     sql.NullInt64
 	)
 	err := sc.Scan(&a.AID, &a.LicenseID, &a.ComputerID, &a.ComputerName, &a.ComputerKey,
-		&status, &activated, &released, &attrs, &a.Comments)
+		&status, &activated, &released, &attrs, &a.Comments, &until)
 	if err != nil {
 		return license.Activation{}, err
 	}
 	a.Status = license.Status(status)
 	a.ActivatedAt = fromMicro(activated)
 	a.ReleasedAt = fromNullMicro(released)
+	a.LeaseUntil = fromNullMicro(until)
 	if a.Attributes, err = decodeAttributes(attrs); err != nil {
 		return license.Activation{}, fmt.Errorf("activation %s attributes: %w", a.AID, err)
 	}
@@ -500,4 +502,22 @@ func (s *Store) Activations(ctx context.Context, licenseID string) ([]license.Ac
 		as, err = queryAll(ctx, s.stmt(s.q.activationsOfLicense), scanActivation, licenseID)
 	}
 	return as, wrap("activations", err)
+}
+
+// LicensesWithExpiredLeases returns the IDs of up to limit licenses that
+// hold an active lease whose LeaseUntil is not after now; an empty slice
+// if none. It reads the partial index of live leases by their end, which
+// holds only active leases.
+func (s *Store) LicensesWithExpiredLeases(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		return []string{}, nil
+	}
+	ids, err := queryAll(ctx, s.stmt(s.q.licensesWithExpiredLeases), scanString, micro(now), limit)
+	return ids, wrap("licenses with expired leases", err)
+}
+
+func scanString(sc scanner) (string, error) {
+	var v string
+	err := sc.Scan(&v)
+	return v, err
 }

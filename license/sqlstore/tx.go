@@ -1,10 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/licgate/licgate/license"
@@ -210,7 +213,7 @@ func (t *licenseTx) Insert(a license.Activation) error {
 	var aid string
 	err = t.c.queryRow(t.c.s.q.insertActivation,
 		a.AID, a.LicenseID, a.ComputerID, a.ComputerName, a.ComputerKey, string(a.Status),
-		micro(a.ActivatedAt), nullMicro(a.ReleasedAt), attrs, a.Comments).Scan(&aid)
+		micro(a.ActivatedAt), nullMicro(a.ReleasedAt), attrs, a.Comments, nullMicro(a.LeaseUntil)).Scan(&aid)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%w: activation %s: its AID or computer key is taken, or computer %q holds an active activation of the license",
@@ -270,6 +273,67 @@ func (t *licenseTx) End(aid string, status license.Status, at time.Time) (licens
 	return license.Activation{}, fmt.Errorf("sqlstore: end activation: activation %s has status %q", aid, cur)
 }
 
+// ExpireLeases ends the leases of the license that ran out by now, released
+// at their LeaseUntil, and takes their seats from the license's seats held,
+// in the same transaction: one UPDATE … RETURNING through the partial index
+// of live leases, and one UPDATE of the license's row if any ended.
+func (t *licenseTx) ExpireLeases(now time.Time) ([]license.Activation, error) {
+	if t.done {
+		return nil, errTxDone
+	}
+	ended, err := queryRows(t.c, t.c.s.q.expireLeases, scanActivation, t.l.ID, micro(now))
+	if err != nil {
+		return nil, wrap("expire leases", err)
+	}
+	if len(ended) == 0 {
+		return ended, nil
+	}
+	if err := t.addSeatsHeld(-len(ended)); err != nil {
+		return nil, wrap("expire leases", err)
+	}
+	// RETURNING gives rows in no particular order.
+	slices.SortFunc(ended, func(a, b license.Activation) int {
+		return cmp.Or(a.LeaseUntil.Compare(b.LeaseUntil), strings.Compare(a.AID, b.AID))
+	})
+	return ended, nil
+}
+
+// Extend moves the LeaseUntil of an active lease of the license to until
+// and returns the lease.
+func (t *licenseTx) Extend(aid string, until time.Time) (license.Activation, error) {
+	if t.done {
+		return license.Activation{}, errTxDone
+	}
+	if until.IsZero() {
+		return license.Activation{}, &license.InvalidError{Reason: "a lease cannot be extended to the zero time"}
+	}
+	a, err := scanActivation(t.c.queryRow(t.c.s.q.extendLease, micro(until), aid, t.l.ID))
+	if err == nil {
+		return a, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return license.Activation{}, wrap("extend lease", err)
+	}
+	// Not an active lease, or not there: say which.
+	var (
+		cur     string
+		isLease bool
+	)
+	err = t.c.queryRow(t.c.s.q.leaseState, aid, t.l.ID).Scan(&cur, &isLease)
+	if err != nil {
+		return license.Activation{}, lookup("extend lease", err, "activation", aid)
+	}
+	switch {
+	case !isLease:
+		return license.Activation{}, &license.InvalidError{Reason: fmt.Sprintf("the activation %s is not a lease", aid)}
+	case license.Status(cur) == license.StatusReleased:
+		return license.Activation{}, license.ErrReleased
+	case license.Status(cur) == license.StatusRevoked:
+		return license.Activation{}, license.ErrActivationRevoked
+	}
+	return license.Activation{}, fmt.Errorf("sqlstore: extend lease: activation %s has status %q", aid, cur)
+}
+
 // ConsumeCode deletes the authorization code of the license and the
 // computer.
 func (t *licenseTx) ConsumeCode(computerID string) error {
@@ -301,14 +365,14 @@ func (t *licenseTx) Update(l license.License) error {
 	}
 	_, err = t.c.exec(t.c.s.q.updateLicense,
 		l.Email, l.Phone, l.Name, l.Company, l.Seats, nullMicro(l.ExpiresAt),
-		features, props, string(l.Status), t.l.ID)
+		features, props, string(l.Status), l.LeaseSeconds, t.l.ID)
 	if err != nil {
 		return wrap("update license", err)
 	}
 	// What a read would give back: times to the microsecond in UTC, slices
 	// of its own.
 	cur := t.l
-	cur.Customer, cur.Seats, cur.Status = l.Customer, l.Seats, l.Status
+	cur.Customer, cur.Seats, cur.Status, cur.LeaseSeconds = l.Customer, l.Seats, l.Status, l.LeaseSeconds
 	cur.ExpiresAt = fromNullMicro(nullMicro(l.ExpiresAt))
 	if cur.Features, err = decodeJSON[string](features); err != nil {
 		return wrap("update license", err)

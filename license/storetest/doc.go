@@ -12,13 +12,17 @@
 // revocations (after which the seats held must equal the active
 // activations), thirty requests drawing on a rate-limit bucket of seven,
 // eight webhook dispatchers claiming forty deliveries by batches of three
-// (each must be handed out once), and twenty retries beginning one
-// idempotent request, then taking it over once its lock ended (one must
-// win each time). The races take seats as [license.Service] does: inside
-// [license.Store.WithLicense], they compare the license's SeatsHeld with its
-// Seats before they Insert. [RunShared] runs the races across several
-// stores that share one database, as replicas or separate processes do, and
-// [Bench] measures the hot paths.
+// (each must be handed out once), twenty retries beginning one idempotent
+// request, then taking it over once its lock ended (one must win each
+// time), and fifty instances taking leases of a floating license of five
+// seats while a moving clock makes leases run out (every call must decide
+// as it would had the calls run one after the other, and no more than five
+// leases may ever be live at once). The races take seats as
+// [license.Service] does: inside [license.Store.WithLicense], they compare
+// the license's SeatsHeld with its Seats before they Insert (after ending
+// the leases that ran out, for a lease). [RunShared] runs the races across
+// several stores that share one database, as replicas or separate
+// processes do, and [Bench] measures the hot paths.
 //
 // # Contract beyond the interface docs
 //
@@ -41,6 +45,19 @@
 //     [license.ErrInvalid].
 //   - [license.Store.WithLicense] returns fn's error as is, and ErrNotFound
 //     without calling fn for a license that does not exist.
+//   - A lease runs out at LeaseUntil: ExpireLeases(now) and
+//     LicensesWithExpiredLeases(now) take a lease ending at now as run
+//     out. ExpireLeases leaves activations that are not leases, and leases
+//     already released or revoked, as they are; it sees leases inserted in
+//     its own transaction, and what it did is undone with the transaction.
+//     End keeps a lease's LeaseUntil.
+//   - Extend refuses an activation that is not a lease (ErrInvalid)
+//     whatever its status, and the zero time (ErrInvalid); it moves
+//     LeaseUntil later or earlier, to the microsecond, and takes no seat.
+//   - LicensesWithExpiredLeases returns its licenses in no particular
+//     order.
+//   - Update keeps Floating as created, like the ID, and the license
+//     number.
 //   - [license.Store.TouchSession] returns the session with its new expiry.
 //   - A bucket refills continuously, to the microsecond; a take at a time
 //     before the bucket's last change refills nothing (clocks of replicas

@@ -26,6 +26,7 @@ var races = []struct {
 	{"RaceTakeToken", raceTakeToken},
 	{"RaceClaimDeliveries", raceClaimDeliveries},
 	{"RaceBeginIdempotent", raceBeginIdempotent},
+	{"RaceLeases", raceLeases},
 }
 
 // RunShared runs the concurrency tests of the suite with their goroutines

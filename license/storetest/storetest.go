@@ -59,6 +59,11 @@ func Run(t *testing.T, open func(t *testing.T) license.Store) {
 		{"DeleteIdempotentBefore", testDeleteIdempotentBefore},
 		{"OperateTimes", testOperateTimes},
 		{"OperateCopies", testOperateCopies},
+		{"LeaseFields", testLeaseFields},
+		{"ExpireLeases", testExpireLeases},
+		{"ExpireLeasesRollback", testExpireLeasesRollback},
+		{"Extend", testExtend},
+		{"LicensesWithExpiredLeases", testLicensesWithExpiredLeases},
 	}
 	for _, tt := range races {
 		tests = append(tests, struct {

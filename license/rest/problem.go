@@ -1,0 +1,196 @@
+package rest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/licgate/licgate/license"
+)
+
+// Reasons of the handler's own problems. Every other reason is
+// [license.Outcome] of the service's error.
+const (
+	// ReasonBadRequest (400): the body is not one JSON object of the
+	// request's members, or its members do not go together.
+	ReasonBadRequest = "bad_request"
+	// ReasonTokenInvalid (401): the bearer token of a lease is missing,
+	// forged, expired or not the lease's.
+	ReasonTokenInvalid = license.OutcomeToken
+	// ReasonCrossOrigin (403): a browser posted the /offline form from
+	// another site.
+	ReasonCrossOrigin = "cross_origin"
+	// ReasonMethodNotAllowed (405, with Allow).
+	ReasonMethodNotAllowed = "method_not_allowed"
+	// ReasonTooLarge (413): the body is over the limit.
+	ReasonTooLarge = "too_large"
+	// ReasonUnsupportedMediaType (415): the body is not application/json
+	// (multipart/form-data for the /offline form).
+	ReasonUnsupportedMediaType = "unsupported_media_type"
+	// ReasonInternal (500): the detail went to the log only.
+	ReasonInternal = "internal"
+)
+
+// retryAfter is the Retry-After of a 429, in seconds: the budgets of code
+// requests and of failed codes refill one at a time over minutes.
+const retryAfter = 60
+
+// kind returns the status and title of a reason: the one place where
+// statuses are decided.
+func kind(reason string) (status int, title string) {
+	switch reason {
+	case ReasonBadRequest:
+		return http.StatusBadRequest, "Bad request"
+	case license.OutcomeInvalid:
+		return http.StatusBadRequest, "Invalid argument"
+	case ReasonTokenInvalid, license.OutcomeUnauthenticated:
+		return http.StatusUnauthorized, "Invalid token"
+	case license.OutcomeCodeInvalid:
+		// Well formed, but it grants nothing: a refused credential.
+		return http.StatusForbidden, "Invalid authorization code"
+	case license.OutcomePermission, license.OutcomeMismatch:
+		return http.StatusForbidden, "Not permitted"
+	case ReasonCrossOrigin:
+		return http.StatusForbidden, "Cross-origin request refused"
+	case license.OutcomeNotFound:
+		return http.StatusNotFound, "Not found"
+	case ReasonMethodNotAllowed:
+		return http.StatusMethodNotAllowed, "Method not allowed"
+	case license.OutcomeNoSeats:
+		return http.StatusConflict, "No seats left"
+	case license.OutcomeFloating:
+		return http.StatusConflict, "Floating license"
+	case license.OutcomeConflict:
+		return http.StatusConflict, "Conflict"
+	case license.OutcomeWrongProduct:
+		return http.StatusConflict, "Wrong product"
+	case license.OutcomeWrongVersion:
+		return http.StatusConflict, "Wrong version"
+	case license.OutcomeNotActivated:
+		return http.StatusConflict, "Not activated"
+	case license.ReasonLeaseExpired:
+		return http.StatusConflict, "Lease expired"
+	case license.ReasonActivationReleased:
+		return http.StatusConflict, "Activation released"
+	case license.ReasonActivationRevoked:
+		return http.StatusConflict, "Activation revoked"
+	case license.ReasonLicenseRevoked:
+		return http.StatusConflict, "License revoked"
+	case license.ReasonLicenseSuspended:
+		return http.StatusConflict, "License suspended"
+	case license.ReasonLicenseExpired:
+		return http.StatusConflict, "License expired"
+	case ReasonTooLarge:
+		return http.StatusRequestEntityTooLarge, "Request body too large"
+	case ReasonUnsupportedMediaType:
+		return http.StatusUnsupportedMediaType, "Unsupported media type"
+	case license.OutcomeRateLimited, license.OutcomeReleaseLimited:
+		return http.StatusTooManyRequests, "Too many requests"
+	case ReasonInternal:
+		return http.StatusInternalServerError, "Internal error"
+	case license.OutcomeDelivery:
+		return http.StatusBadGateway, "Delivery failed"
+	case license.OutcomeNoChannel:
+		return http.StatusServiceUnavailable, "No delivery channel"
+	case license.OutcomeCanceled:
+		return http.StatusServiceUnavailable, "Canceled"
+	}
+	// A refusal of the request's state that a later version adds.
+	return http.StatusConflict, "Refused"
+}
+
+// problem is an RFC 9457 problem document with licgate's reason member.
+// As an error it is one of the handler's own refusals, whose detail is
+// written for the client.
+type problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Reason string `json:"reason"`
+	// challenge is the WWW-Authenticate of a 401.
+	challenge string
+}
+
+func (p *problem) Error() string { return fmt.Sprintf("rest: %d %s: %s", p.Status, p.Reason, p.Detail) }
+
+// newProblem returns the problem of a reason with a detail for the client.
+func newProblem(reason, detail string) *problem {
+	status, title := kind(reason)
+	return &problem{Type: "urn:licgate:problem:" + reason, Title: title, Status: status, Detail: detail, Reason: reason}
+}
+
+// badRequest returns a bad_request problem whose detail is the sentence
+// given, formatted.
+func badRequest(format string, args ...any) *problem {
+	return newProblem(ReasonBadRequest, fmt.Sprintf(format, args...))
+}
+
+// problemOf maps an error to the problem the client is shown: a *problem
+// as it is, a service error by [license.Outcome] with [license.Explain]
+// as its detail. internal is set for an error whose text the client must
+// not see, which the caller logs.
+func problemOf(err error) (p *problem, internal bool) {
+	if errors.As(err, &p) {
+		return p, false
+	}
+	reason := license.Outcome(err)
+	if reason == license.OutcomeError {
+		return newProblem(ReasonInternal, license.Explain(err)), true
+	}
+	return newProblem(reason, license.Explain(err)), false
+}
+
+// report logs an error a request ended with: an internal one as an error,
+// a refusal at debug level. Only the path and the reason go with it; the
+// error's text names no credential (the service never puts one in it).
+func (h *Handler) report(ctx context.Context, r *http.Request, p *problem, internal bool, err error) {
+	if internal {
+		h.cfg.logger.ErrorContext(ctx, "rest: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		return
+	}
+	h.cfg.logger.DebugContext(ctx, "rest: refused", "method", r.Method, "path", r.URL.Path, "reason", p.Reason)
+}
+
+// writeError answers err as a problem document.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p, internal := problemOf(err)
+	h.report(r.Context(), r, p, internal, err)
+	writeProblem(w, r, p)
+}
+
+// writeProblem writes p with the headers its reason calls for.
+func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
+	hd := w.Header()
+	switch p.Reason {
+	case ReasonTokenInvalid, license.OutcomeUnauthenticated:
+		c := p.challenge
+		if c == "" {
+			c = `Bearer error="invalid_token"`
+		}
+		hd.Set("WWW-Authenticate", c)
+	case license.OutcomeRateLimited, license.OutcomeReleaseLimited:
+		hd.Set("Retry-After", strconv.Itoa(retryAfter))
+	}
+	body, _ := json.Marshal(p) // cannot fail: strings and an int
+	body = append(body, '\n')
+	hd.Set("Content-Type", "application/problem+json")
+	writeBody(w, r, p.Status, body)
+}
+
+// writeBody writes a body with the headers every answer has.
+func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	hd := w.Header()
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Cache-Control", "no-store")
+	if status != http.StatusNoContent {
+		hd.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead && status != http.StatusNoContent {
+		w.Write(body)
+	}
+}
