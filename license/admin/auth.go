@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
+	"github.com/licgate/licgate/internal/httpx"
 	"github.com/licgate/licgate/license"
 )
 
@@ -33,15 +33,6 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, addr string
 }
 
 // bearer returns the token of the one Authorization header, if it is a
-// Bearer one (RFC 6750 §2.1) of a sane length.
-func bearer(vals []string) (string, bool) {
-	if len(vals) != 1 {
-		return "", false
-	}
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(vals[0]), " ")
-	tok = strings.TrimSpace(tok)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" || len(tok) > maxToken || strings.ContainsAny(tok, " \t") {
-		return "", false
-	}
-	return tok, true
-}
+// Bearer one (RFC 6750 §2.1) of at most maxToken bytes, its scheme ended
+// by a space.
+func bearer(vals []string) (string, bool) { return httpx.Bearer(vals, maxToken, httpx.SP) }

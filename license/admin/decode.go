@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
-	"net/http"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -15,52 +13,23 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/licgate/licgate/internal/httpx"
 	"github.com/licgate/licgate/license"
 )
 
 // Parsers of what a client sends: bodies, query strings, cursors. Each
-// returns a bad_request, too_large or unsupported_media_type [*Problem],
-// whose detail may quote the input only shortened and made printable.
-
-// readBody reads the request body, at most max bytes.
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
-	if r.ContentLength > max {
-		return nil, newProblem(ReasonTooLarge, "The request body is larger than "+strconv.FormatInt(max, 10)+" bytes.")
-	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return nil, newProblem(ReasonTooLarge, "The request body is larger than "+strconv.FormatInt(max, 10)+" bytes.")
-	case err != nil:
-		return nil, badRequest("The request body could not be read.")
-	}
-	return b, nil
-}
-
-// checkJSON refuses a body that is not declared as application/json
-// (UTF-8, the only charset JSON has).
-func checkJSON(r *http.Request) error {
-	ct := r.Header.Values("Content-Type")
-	if len(ct) != 1 {
-		return newProblem(ReasonUnsupportedMediaType, "The request body must be application/json.")
-	}
-	mt, params, err := mime.ParseMediaType(ct[0])
-	if err != nil || mt != "application/json" {
-		return newProblem(ReasonUnsupportedMediaType, "The request body must be application/json.")
-	}
-	for k, v := range params {
-		if k != "charset" || !strings.EqualFold(v, "utf-8") {
-			return newProblem(ReasonUnsupportedMediaType, "The request body must be application/json in UTF-8.")
-		}
-	}
-	return nil
-}
+// returns a bad_request [*Problem], whose detail may quote the input only
+// shortened and made printable ([httpx.Printable]). Reading the body and
+// checking its media type are [httpx.ReadBody] and [httpx.CheckJSON],
+// whose refusals [problemOf] turns into problems.
 
 // decodeJSON decodes body, which must be one JSON object and nothing
 // more, into v, a pointer to a struct: no member v does not know, every
 // member whose tag has neither omitempty nor omitzero (those the OpenAPI
-// document lists as required), and no duplicate member.
+// document lists as required), and no duplicate member. Its checks run in
+// this order: UTF-8, then the whole body's syntax, then members against
+// v's fields (as encoding/json matches them, case aside), then duplicates,
+// then required members.
 func decodeJSON(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return badRequest("The request body is not UTF-8.")
@@ -72,65 +41,21 @@ func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return badRequest("The request body does not fit: %s.", jsonProblem(err))
+		return badRequest("The request body does not fit: %s.", httpx.DescribeJSON(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return badRequest("The request body must be one JSON object.")
 	}
-	if err := checkDuplicates(body); err != nil {
-		return err
+	var je *httpx.JSONError
+	switch err := httpx.CheckObject(body, nil); {
+	case errors.As(err, &je) && je.Fault == httpx.FaultDuplicate:
+		return badRequest("The member %q appears twice.", httpx.Printable(je.Member))
+	case err != nil:
+		return badRequest("The request body must be one JSON object.")
 	}
 	for _, name := range requiredMembers(reflect.TypeOf(v).Elem()) {
 		if _, ok := members[name]; !ok {
 			return badRequest("The member %q is required.", name)
-		}
-	}
-	return nil
-}
-
-// jsonProblem describes a decoding error without echoing more than a
-// member's name.
-func jsonProblem(err error) string {
-	var typ *json.UnmarshalTypeError
-	var syn *json.SyntaxError
-	switch {
-	case errors.As(err, &typ) && typ.Field != "":
-		return "the member " + strconv.Quote(printable(typ.Field)) + " has the wrong type"
-	case errors.As(err, &typ):
-		return "a value has the wrong type"
-	case errors.As(err, &syn):
-		return "malformed JSON at byte " + strconv.FormatInt(syn.Offset, 10)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown member " + printable(strings.TrimPrefix(err.Error(), "json: unknown field "))
-	}
-	var perr *time.ParseError
-	if errors.As(err, &perr) {
-		return "a time is not RFC 3339"
-	}
-	return "malformed JSON"
-}
-
-// checkDuplicates refuses an object with a member twice at its top level,
-// which decoders read differently (the first or the last wins).
-func checkDuplicates(body []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.Token(); err != nil { // {
-		return badRequest("The request body must be one JSON object.")
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return badRequest("The request body must be one JSON object.")
-		}
-		k, _ := t.(string)
-		if seen[k] {
-			return badRequest("The member %q appears twice.", printable(k))
-		}
-		seen[k] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return badRequest("The request body must be one JSON object.")
 		}
 	}
 	return nil
@@ -323,18 +248,4 @@ func decodeCursor(kind byte, s string) (license.Cursor, error) {
 		}
 	}
 	return license.Cursor{At: at.UTC(), ID: id}, nil
-}
-
-// printable shortens s and drops what is not printable ASCII, for quoting
-// input in a problem's detail.
-func printable(s string) string {
-	if len(s) > 64 {
-		s = s[:64]
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e {
-			return -1
-		}
-		return r
-	}, s)
 }

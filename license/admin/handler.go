@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/licgate/licgate/internal/httpx"
 	"github.com/licgate/licgate/license"
 )
 
@@ -170,14 +171,14 @@ func (h *Handler) endpoint(rt *route) http.Handler {
 func (h *Handler) read(w http.ResponseWriter, c *call, rt *route) error {
 	r := c.r
 	if r.Method == http.MethodPost || r.Method == http.MethodPatch {
-		b, err := readBody(w, r, h.cfg.maxBody)
+		b, err := httpx.ReadBody(w, r, h.cfg.maxBody)
 		if err != nil {
 			return err
 		}
 		c.body = b
 	}
 	if rt.in != nil {
-		if err := checkJSON(r); err != nil {
+		if err := httpx.CheckJSON(r); err != nil {
 			return err
 		}
 		c.in = reflect.New(rt.in).Interface()
@@ -248,15 +249,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, rep reply) {
 	for k, v := range rep.header {
 		hd[k] = v
 	}
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cache-Control", "no-store")
-	if rep.status != http.StatusNoContent {
-		hd.Set("Content-Length", strconv.Itoa(len(rep.body)))
-	}
-	w.WriteHeader(rep.status)
-	if r.Method != http.MethodHead && rep.status != http.StatusNoContent {
-		w.Write(rep.body)
-	}
+	httpx.WriteBody(w, r, rep.status, rep.body)
 }
 
 // maxRequestID bounds the X-Request-ID taken into the audit trail.

@@ -2,9 +2,10 @@ package admin
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
+
+	"github.com/licgate/licgate/internal/httpx"
 )
 
 // Option configures a [Handler].
@@ -96,11 +97,6 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// RemoteIP returns the host part of r.RemoteAddr.
-func RemoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// RemoteIP returns the host part of r.RemoteAddr, or r.RemoteAddr whole
+// if it has no port.
+func RemoteIP(r *http.Request) string { return httpx.RemoteIP(r) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/licgate/licgate/internal/httpx"
 	"github.com/licgate/licgate/license"
 )
 
@@ -62,16 +63,21 @@ func newProblem(reason, detail string) *Problem {
 	if !ok {
 		k.status, k.title = http.StatusConflict, "Refused"
 	}
-	return &Problem{Type: "urn:licgate:problem:" + reason, Title: k.title, Status: k.status, Detail: detail, Reason: reason}
+	return &Problem{Type: httpx.ProblemType(reason), Title: k.title, Status: k.status, Detail: detail, Reason: reason}
 }
 
 // problemOf maps an error to the problem the client is shown: a *Problem
-// as it is, a service error by [license.Outcome] with [license.Explain]
-// as its detail. internal is set for an error the client must not see
-// the text of, which the caller logs.
+// as it is, an [*httpx.Refusal] of the body by its reason and detail, a
+// service error by [license.Outcome] with [license.Explain] as its detail.
+// internal is set for an error the client must not see the text of, which
+// the caller logs.
 func problemOf(err error) (p *Problem, internal bool) {
-	if errors.As(err, &p) {
+	var rf *httpx.Refusal
+	switch {
+	case errors.As(err, &p):
 		return p, false
+	case errors.As(err, &rf):
+		return newProblem(rf.Reason, rf.Detail), false
 	}
 	reason := license.Outcome(err)
 	if reason == license.OutcomeError {

@@ -4,10 +4,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/licgate/licgate/internal/httpx"
 )
 
 // Option configures a [Handler].
@@ -37,7 +38,7 @@ func defaultConfig() config {
 		vendorID: "37515",
 		version:  "9.0.0",
 		maxBody:  64 << 10,
-		clientIP: remoteIP,
+		clientIP: httpx.RemoteIP,
 	}
 }
 
@@ -53,14 +54,6 @@ func WithClientIP(f func(*http.Request) string) Option {
 		c.clientIP = f
 		return nil
 	}
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // WithVendorCredentials turns login.ws on for one vendor (ISV) user. The

@@ -3,9 +3,10 @@ package qlm
 import (
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
+
+	"github.com/licgate/licgate/internal/httpx"
 )
 
 // Option configures a [Handler].
@@ -142,11 +143,6 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// RemoteIP returns the host part of r.RemoteAddr.
-func RemoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// RemoteIP returns the host part of r.RemoteAddr, or r.RemoteAddr whole
+// if it has no port.
+func RemoteIP(r *http.Request) string { return httpx.RemoteIP(r) }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/licgate/licgate/internal/httpx"
 	"github.com/licgate/licgate/license"
 )
 
@@ -137,10 +138,10 @@ func (h *Handler) requestCode(w http.ResponseWriter, r *http.Request) (int, any,
 
 // readJSON reads the body of a JSON request into v.
 func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if err := checkJSON(r); err != nil {
+	if err := httpx.CheckJSON(r); err != nil {
 		return err
 	}
-	body, err := readBody(w, r, h.cfg.maxBody)
+	body, err := httpx.ReadBody(w, r, h.cfg.maxBody)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/licgate/licgate/internal/httpx"
 	"github.com/licgate/licgate/license"
 )
 
@@ -155,7 +156,7 @@ func (h *Handler) api(w http.ResponseWriter, r *http.Request, method string, fn 
 // writeJSON answers v as JSON; a license file as a download.
 func (h *Handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	if v == nil {
-		writeBody(w, r, status, nil)
+		httpx.WriteBody(w, r, status, nil)
 		return
 	}
 	body, err := json.Marshal(v)
@@ -167,5 +168,5 @@ func (h *Handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, 
 		w.Header().Set("Content-Disposition", `attachment; filename="`+LicenseFileName+`"`)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	writeBody(w, r, status, append(body, '\n'))
+	httpx.WriteBody(w, r, status, append(body, '\n'))
 }

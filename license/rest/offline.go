@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 
+	"github.com/licgate/licgate/internal/httpx"
 	"github.com/licgate/licgate/license"
 )
 
@@ -23,10 +24,10 @@ const (
 
 // activateOffline serves POST /v1/offline: the body is the request file.
 func (h *Handler) activateOffline(w http.ResponseWriter, r *http.Request) (int, any, error) {
-	if err := checkJSON(r); err != nil {
+	if err := httpx.CheckJSON(r); err != nil {
 		return 0, nil, err
 	}
-	body, err := readBody(w, r, h.cfg.maxBody)
+	body, err := httpx.ReadBody(w, r, h.cfg.maxBody)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -152,5 +153,5 @@ func (h *Handler) renderPage(w http.ResponseWriter, r *http.Request, status int,
 	hd.Set("Content-Security-Policy", h.csp)
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Referrer-Policy", "no-referrer")
-	writeBody(w, r, status, buf.Bytes())
+	httpx.WriteBody(w, r, status, buf.Bytes())
 }

@@ -2,9 +2,9 @@ package rest
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
 
+	"github.com/licgate/licgate/internal/httpx"
 	"github.com/licgate/licgate/license"
 )
 
@@ -19,7 +19,7 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		clientIP: remoteIP,
+		clientIP: httpx.RemoteIP,
 		maxBody:  license.MaxOfflineFileBytes,
 		logger:   slog.New(slog.DiscardHandler),
 	}
@@ -66,13 +66,4 @@ func WithMaxBodyBytes(n int64) Option {
 		c.maxBody = n
 		return nil
 	}
-}
-
-// remoteIP returns the host part of r.RemoteAddr.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -2,12 +2,12 @@ package rest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 
+	"github.com/licgate/licgate/internal/httpx"
 	"github.com/licgate/licgate/license"
 )
 
@@ -106,11 +106,7 @@ func kind(reason string) (status int, title string) {
 // As an error it is one of the handler's own refusals, whose detail is
 // written for the client.
 type problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-	Reason string `json:"reason"`
+	httpx.Problem
 	// challenge is the WWW-Authenticate of a 401.
 	challenge string
 }
@@ -120,7 +116,7 @@ func (p *problem) Error() string { return fmt.Sprintf("rest: %d %s: %s", p.Statu
 // newProblem returns the problem of a reason with a detail for the client.
 func newProblem(reason, detail string) *problem {
 	status, title := kind(reason)
-	return &problem{Type: "urn:licgate:problem:" + reason, Title: title, Status: status, Detail: detail, Reason: reason}
+	return &problem{Problem: httpx.NewProblem(status, reason, title, detail)}
 }
 
 // badRequest returns a bad_request problem whose detail is the sentence
@@ -130,12 +126,16 @@ func badRequest(format string, args ...any) *problem {
 }
 
 // problemOf maps an error to the problem the client is shown: a *problem
-// as it is, a service error by [license.Outcome] with [license.Explain]
-// as its detail. internal is set for an error whose text the client must
+// as it is, an [*httpx.Refusal] of the body by its reason and detail, a
+// service error by [license.Outcome] with [license.Explain] as its detail. internal is set for an error whose text the client must
 // not see, which the caller logs.
 func problemOf(err error) (p *problem, internal bool) {
-	if errors.As(err, &p) {
+	var rf *httpx.Refusal
+	switch {
+	case errors.As(err, &p):
 		return p, false
+	case errors.As(err, &rf):
+		return newProblem(rf.Reason, rf.Detail), false
 	}
 	reason := license.Outcome(err)
 	if reason == license.OutcomeError {
@@ -175,22 +175,6 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
 	case license.OutcomeRateLimited, license.OutcomeReleaseLimited:
 		hd.Set("Retry-After", strconv.Itoa(retryAfter))
 	}
-	body, _ := json.Marshal(p) // cannot fail: strings and an int
-	body = append(body, '\n')
 	hd.Set("Content-Type", "application/problem+json")
-	writeBody(w, r, p.Status, body)
-}
-
-// writeBody writes a body with the headers every answer has.
-func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
-	hd := w.Header()
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cache-Control", "no-store")
-	if status != http.StatusNoContent {
-		hd.Set("Content-Length", strconv.Itoa(len(body)))
-	}
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead && status != http.StatusNoContent {
-		w.Write(body)
-	}
+	httpx.WriteBody(w, r, p.Status, p.JSON())
 }

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/licgate/licgate/internal/httpx"
 	"github.com/licgate/licgate/license"
 )
 
@@ -97,7 +97,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "Use GET or HEAD.", "")
 		return
 	}
-	tok, ok := bearer(r.Header.Values("Authorization"))
+	tok, ok := httpx.Bearer(r.Header.Values("Authorization"), maxToken, httpx.SPTab)
 	if !ok {
 		writeProblem(w, r, http.StatusUnauthorized, "token_missing", "An activation token is required.", `Bearer`)
 		return
@@ -147,27 +147,9 @@ type answer struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// bearer returns the token of the one Authorization header, if it is a
-// Bearer one (RFC 6750 §2.1) of a sane length.
-func bearer(vals []string) (string, bool) {
-	if len(vals) != 1 {
-		return "", false
-	}
-	v := strings.TrimSpace(vals[0])
-	i := strings.IndexAny(v, " \t")
-	if i < 0 {
-		return "", false
-	}
-	scheme, tok := v[:i], strings.TrimSpace(v[i:])
-	if !strings.EqualFold(scheme, "Bearer") || tok == "" || len(tok) > maxToken ||
-		strings.ContainsAny(tok, " \t") {
-		return "", false
-	}
-	return tok, true
-}
-
-// writeProblem writes an RFC 9457 problem document. title is a sentence
-// for the client, never an error's text.
+// writeProblem writes an RFC 9457 problem document without a detail.
+// title is a sentence for the client, never an error's text. Unlike
+// [httpx.WriteBody] it sets no Content-Length, as the endpoint never has.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, reason, title, challenge string) {
 	hd := w.Header()
 	if challenge != "" {
@@ -176,17 +158,8 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, reason, ti
 	hd.Set("Content-Type", "application/problem+json")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Cache-Control", "no-store")
-	body, _ := json.Marshal(problem{Type: "urn:licgate:problem:" + reason, Title: title, Status: status, Reason: reason})
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		w.Write(append(body, '\n'))
+		w.Write(httpx.NewProblem(status, reason, title, "").JSON())
 	}
-}
-
-// problem is an RFC 9457 problem document with licgate's reason member.
-type problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Reason string `json:"reason"`
 }
