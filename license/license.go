@@ -203,11 +203,11 @@ func (l License) Validate() error {
 	default:
 		return invalidf("license status %q", l.Status)
 	}
-	switch ttl := l.LeaseTTL(); {
-	case !l.Floating && ttl != 0:
+	switch s := int64(l.LeaseSeconds); {
+	case !l.Floating && s != 0:
 		return invalidf("only a floating license has a lease TTL")
-	case l.Floating && (ttl < MinLeaseTTL || ttl > MaxLeaseTTL):
-		return invalidf("the lease TTL must be %v to %v, not %v", MinLeaseTTL, MaxLeaseTTL, ttl)
+	case l.Floating && (s < int64(MinLeaseTTL/time.Second) || s > int64(MaxLeaseTTL/time.Second)):
+		return invalidf("the lease TTL must be %v to %v, not %d seconds", MinLeaseTTL, MaxLeaseTTL, s)
 	}
 	return nil
 }

@@ -177,12 +177,22 @@ func licenseAdd(fs *flag.FlagSet) command {
 	fs.IntVar(&n.Seats, "seats", 1, "computers that may hold an activation at once, at least 1")
 	fs.StringVar(&expires, "expires", "", "last day of the license, YYYY-MM-DD: it ends at 23:59:59 UTC that day; empty for never")
 	fs.StringVar(&features, "features", "", "comma-separated features")
+	fs.BoolVar(&n.Floating, "floating", false, "a floating license: its seats are leases held by running programs (POST /v1/leases), not activations of computers; it stays floating")
+	fs.DurationVar(&n.LeaseTTL, "lease-ttl", 0, "with -floating: how long a lease lives without a heartbeat, whole seconds from 10s to 168h (0: 15m)")
 	return func(ctx context.Context, b backend) (any, error) {
 		if n.ProductID == "" {
 			return nil, usageError("-product is required")
 		}
 		if n.Seats < 1 {
 			return nil, usageError("-seats must be at least 1, not %d", n.Seats)
+		}
+		if n.LeaseTTL != 0 {
+			if !n.Floating {
+				return nil, usageError("-lease-ttl goes with -floating: only a floating license has leases")
+			}
+			if err := checkLeaseTTL(n.LeaseTTL); err != nil {
+				return nil, err
+			}
 		}
 		if expires != "" {
 			d, err := parseExpires(expires, false)
@@ -196,16 +206,25 @@ func licenseAdd(fs *flag.FlagSet) command {
 	}
 }
 
+// checkLeaseTTL checks the value of -lease-ttl.
+func checkLeaseTTL(d time.Duration) error {
+	if d%time.Second != 0 || d < license.MinLeaseTTL || d > license.MaxLeaseTTL {
+		return usageError("-lease-ttl must be whole seconds from %v to %v, not %v", license.MinLeaseTTL, license.MaxLeaseTTL, d)
+	}
+	return nil
+}
+
 // licenseUpdate is "license update -id ID [-seats N] [-expires
-// YYYY-MM-DD|never] [-features a,b]": it changes what is given and
-// prints the license.
+// YYYY-MM-DD|never] [-features a,b] [-lease-ttl D]": it changes what is
+// given and prints the license.
 func licenseUpdate(fs *flag.FlagSet) command {
 	var id string
-	var seats, expires, features optional
+	var seats, expires, features, leaseTTL optional
 	fs.StringVar(&id, "id", "", "license ID")
 	fs.Var(&seats, "seats", "computers that may hold an activation at once, at least 1")
 	fs.Var(&expires, "expires", "last day of the license, YYYY-MM-DD (it ends at 23:59:59 UTC that day), or never")
 	fs.Var(&features, "features", "comma-separated features, replacing the license's; empty for none")
+	fs.Var(&leaseTTL, "lease-ttl", "of a floating license: how long a lease lives without a heartbeat from now on, whole seconds from 10s to 168h")
 	return func(ctx context.Context, b backend) (any, error) {
 		if id == "" {
 			return nil, usageError("-id is required")
@@ -229,8 +248,19 @@ func licenseUpdate(fs *flag.FlagSet) command {
 			f := splitFeatures(features.v)
 			c.Features = &f
 		}
-		if c.Seats == nil && c.ExpiresAt == nil && c.Features == nil {
-			return nil, usageError("-seats, -expires or -features is required")
+		if leaseTTL.set {
+			d, err := time.ParseDuration(leaseTTL.v)
+			if err != nil {
+				return nil, usageError("-lease-ttl %q is not a duration such as 15m", leaseTTL.v)
+			}
+			if err := checkLeaseTTL(d); err != nil {
+				return nil, err
+			}
+			n := int(d / time.Second)
+			c.LeaseSeconds = &n
+		}
+		if c.Seats == nil && c.ExpiresAt == nil && c.Features == nil && c.LeaseSeconds == nil {
+			return nil, usageError("-seats, -expires, -features or -lease-ttl is required")
 		}
 		return b.UpdateLicense(ctx, id, c)
 	}

@@ -65,6 +65,8 @@ type licenseChange struct {
 	ExpiresAt *time.Time
 	Features  *[]string
 	Status    *license.Status
+	// LeaseSeconds is the lease TTL of a floating license.
+	LeaseSeconds *int
 }
 
 // apply makes the change to l.
@@ -81,6 +83,14 @@ func (c licenseChange) apply(l *license.License) {
 	if c.Status != nil {
 		l.Status = *c.Status
 	}
+	if c.LeaseSeconds != nil {
+		l.LeaseSeconds = *c.LeaseSeconds
+	}
+}
+
+// statusOnly reports whether the change is of the status alone.
+func (c licenseChange) statusOnly() bool {
+	return c.Status != nil && c.Seats == nil && c.ExpiresAt == nil && c.Features == nil && c.LeaseSeconds == nil
 }
 
 // localBackend runs the admin commands on a service of the local store.
@@ -136,7 +146,7 @@ func (b localBackend) UpdateLicense(ctx context.Context, id string, c licenseCha
 	id = strings.ToLower(id)
 	var l license.License
 	var err error
-	if c.Seats == nil && c.ExpiresAt == nil && c.Features == nil && c.Status != nil {
+	if c.statusOnly() {
 		l, err = b.s.SetLicenseStatus(ctx, id, *c.Status)
 	} else {
 		l, err = b.s.UpdateLicense(ctx, id, func(l *license.License) error {
@@ -272,8 +282,9 @@ func (f *backendFlags) open(ctx context.Context) (backend, func(), error) {
 }
 
 // service opens the store and the secrets of the flags, creating nothing,
-// and returns a service of them and what to call when done with it.
-func (s *storeFlags) service(ctx context.Context) (*license.Service, func(), error) {
+// and returns a service of them, with opts, and what to call when done
+// with it.
+func (s *storeFlags) service(ctx context.Context, opts ...license.Option) (*license.Service, func(), error) {
 	st, db, err := s.openStore(ctx, false)
 	if err != nil {
 		return nil, nil, err
@@ -284,7 +295,7 @@ func (s *storeFlags) service(ctx context.Context) (*license.Service, func(), err
 		db.Close()
 		return nil, nil, err
 	}
-	svc, err := license.NewService(st, license.WithKeySet(sec.keys), license.WithSecret(sec.secret))
+	svc, err := license.NewService(st, append([]license.Option{license.WithKeySet(sec.keys), license.WithSecret(sec.secret)}, opts...)...)
 	if err != nil {
 		st.Close()
 		db.Close()

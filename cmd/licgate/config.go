@@ -35,15 +35,39 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // parseFlagsSet is parseFlags that also returns the names of the flags
 // given on the command line, not by the environment.
 func parseFlagsSet(fs *flag.FlagSet, args []string) (map[string]bool, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, errHelp
+	_, set, err := parseFlagsArgs(fs, args, 0)
+	return set, err
+}
+
+// parseFlagsArgs is parseFlagsSet for a command that takes up to max
+// arguments besides its flags, before them, after them or between them:
+// it returns them too.
+func parseFlagsArgs(fs *flag.FlagSet, args []string, max int) ([]string, map[string]bool, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, nil, errHelp
+			}
+			return nil, nil, usageErr{err.Error()}
 		}
-		return nil, usageErr{err.Error()}
+		if fs.NArg() == 0 {
+			break
+		}
+		if len(pos) == max {
+			return nil, nil, usageError("unexpected argument %q", fs.Arg(0))
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if fs.NArg() > 0 {
-		return nil, usageError("unexpected argument %q", fs.Arg(0))
-	}
+	set, err := fillFromEnv(fs)
+	return pos, set, err
+}
+
+// fillFromEnv fills every flag of the parsed fs not given on the command
+// line from its LICGATE_ environment variable, and returns the names of
+// those given on the command line.
+func fillFromEnv(fs *flag.FlagSet) (map[string]bool, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var err error

@@ -90,6 +90,13 @@ type server struct {
 // until it is healthy.
 func launch(t *testing.T, args ...string) *server {
 	t.Helper()
+	return launchOut(t, io.Discard, args...)
+}
+
+// launchOut is launch that writes the server's standard output, where
+// the demo banner goes, to stdout.
+func launchOut(t *testing.T, stdout io.Writer, args ...string) *server {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -97,7 +104,7 @@ func launch(t *testing.T, args ...string) *server {
 	logs := new(syncBuffer)
 	go func() {
 		defer close(done)
-		code = Run(ctx, append([]string{"serve", "-addr", addr}, args...), io.Discard, logs)
+		code = Run(ctx, append([]string{"serve", "-addr", addr}, args...), stdout, logs)
 	}()
 	exited := false
 	var once sync.Once

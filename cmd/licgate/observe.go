@@ -39,7 +39,7 @@ func newMetrics() (*metrics, error) {
 		reg: prometheus.NewRegistry(),
 		activations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "licgate_activations_total",
-			Help: "Activation attempts by protocol (qlm, ems) and result (ok or the reason of the refusal).",
+			Help: "Activation attempts by protocol (qlm, ems, rest) and result (ok or the reason of the refusal).",
 		}, []string{"protocol", "result"}),
 		codeRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "licgate_code_requests_total",

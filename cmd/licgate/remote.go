@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/licgate/licgate/license"
 	"github.com/licgate/licgate/license/admin"
+	"github.com/licgate/licgate/license/client"
 )
 
 // remoteBackend runs the admin commands through the admin API of a
@@ -94,6 +96,7 @@ func (b remoteBackend) CreateLicense(ctx context.Context, n license.NewLicense) 
 	return b.c.CreateLicense(ctx, admin.NewLicense{
 		ProductID: n.ProductID, Customer: n.Customer, Seats: n.Seats,
 		ExpiresAt: n.ExpiresAt, Features: n.Features, Properties: n.Properties,
+		Floating: n.Floating, LeaseSeconds: int(n.LeaseTTL / time.Second),
 	})
 }
 
@@ -117,7 +120,7 @@ func (b remoteBackend) Licenses(ctx context.Context, productID string) ([]licens
 
 func (b remoteBackend) UpdateLicense(ctx context.Context, id string, c licenseChange) (license.License, error) {
 	var p admin.LicensePatch
-	p.Seats, p.Status = c.Seats, c.Status
+	p.Seats, p.Status, p.LeaseSeconds = c.Seats, c.Status, c.LeaseSeconds
 	if c.ExpiresAt != nil {
 		p.ExpiresAt = admin.NullTime{Time: *c.ExpiresAt, Set: true}
 	}
@@ -206,12 +209,16 @@ func (b remoteBackend) WebhookAttempts(ctx context.Context, id string) ([]licens
 	return out, nil
 }
 
-// problemDetail returns the detail of a problem the admin API answered
-// with, if err is one.
+// problemDetail returns the detail of a problem the admin API or the
+// JSON protocol (/v1/…) answered with, if err is one.
 func problemDetail(err error) (string, bool) {
 	var p *admin.Problem
 	if errors.As(err, &p) && p.Detail != "" {
 		return p.Detail, true
+	}
+	var cp *client.ProblemError
+	if errors.As(err, &cp) && cp.Detail != "" {
+		return cp.Detail, true
 	}
 	return "", false
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/licgate/licgate/license/ems"
 	"github.com/licgate/licgate/license/notify"
 	"github.com/licgate/licgate/license/qlm"
+	"github.com/licgate/licgate/license/rest"
 	"github.com/licgate/licgate/license/status"
 	"github.com/licgate/licgate/license/webhook"
 	"github.com/licgate/licgate/middleware"
@@ -51,6 +52,7 @@ type serveFlags struct {
 	ipHeader      string
 	gateTTL       time.Duration
 	gateGrace     time.Duration
+	offlineTTL    time.Duration
 	logLevel      string
 }
 
@@ -86,6 +88,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.ipHeader, "client-ip-header", "", "behind a trusted reverse proxy: the header it puts the client address in (X-Forwarded-For: its last entry); empty uses the connection's address")
 	fs.DurationVar(&f.gateTTL, "gate-ttl", 30*time.Second, "how long the /demo gate caches an activation's state; a revocation takes effect within it")
 	fs.DurationVar(&f.gateGrace, "gate-grace", 0, "how long past -gate-ttl the last known good state keeps /demo serving while the store fails; 0 fails closed")
+	fs.DurationVar(&f.offlineTTL, "offline-ttl", license.DefaultOfflineTTL, "how long the token of an offline license file lives (POST /v1/offline, the /offline page), 1h to 10 years, bounded by the license's expiry")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -100,6 +103,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := f.checkCredentials(); err != nil {
+		return err
+	}
+	if err := checkOfflineTTL(f.offlineTTL); err != nil {
 		return err
 	}
 	logger := slog.New(requestIDHandler{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})})
@@ -149,7 +155,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		license.WithKeySet(sec.keys), license.WithSecret(sec.secret), license.WithIssuer(f.issuer),
 		license.WithRevealUnknownEmail(f.reveal), license.WithLogger(logger), license.WithObserver(m),
 		license.WithCodeRateLimits(f.limitEmail, f.limitAddr, f.limitFails, 10*time.Minute),
-		license.WithEventHook(hooks.Wake),
+		license.WithEventHook(hooks.Wake), license.WithOfflineTTL(f.offlineTTL),
 	}, notifiers.opts...)
 	svc, err := license.NewService(st, opts...)
 	if err != nil {
@@ -351,6 +357,29 @@ func (f *serveFlags) handler(svc *license.Service, m *metrics, logger *slog.Logg
 		return nil, nil, nil, err
 	}
 	mux.Handle("GET "+status.Path, st)
+	// licgate's JSON protocol for programs and the offline page. Each of
+	// its routes is a pattern of its own, which names it in the metrics;
+	// "/v1/" and the page's path send the rest (another method, an unknown
+	// path) to it too, for its 404 and 405 problems. status.Path, more
+	// specific, stays the status endpoint's.
+	rh, err := rest.NewHandler(svc, rest.WithClientIP(clientIP), rest.WithLogger(logger))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, p := range []string{
+		"POST " + rest.ActivationsPath,
+		"POST " + rest.CodesPath,
+		"POST " + rest.LeasesPath,
+		"POST " + rest.LeasesPath + "/{id}/heartbeat",
+		"DELETE " + rest.LeasesPath + "/{id}",
+		"POST " + rest.OfflinePath,
+		"GET " + rest.PagePath,
+		"POST " + rest.PagePath,
+		rest.PagePath,
+		"/v1/",
+	} {
+		mux.Handle(p, rh)
+	}
 	// The gate of the /demo routes, in the same process as the license
 	// server: svc's keys, issuer and activation states, any product.
 	gate, err := middleware.NewLocal(svc,
@@ -531,9 +560,16 @@ func (s *retrySchedule) Set(v string) error {
 	return nil
 }
 
+// leasesPerSweep bounds how many licenses' run-out leases one sweep
+// ends. Correctness needs no sweep (a seat is taken only after the
+// license's run-out leases are ended, in the same transaction); it keeps
+// lists and webhooks current.
+const leasesPerSweep = 1000
+
 // janitor deletes expired codes and sessions, rate-limit buckets that
 // have refilled and the answers to idempotent requests older than
-// [idempotentAge], once a minute.
+// [idempotentAge], and ends the leases of floating licenses that ran
+// out, once a minute.
 func janitor(ctx context.Context, svc *license.Service, logger *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -557,6 +593,7 @@ func sweep(ctx context.Context, svc *license.Service, logger *slog.Logger) {
 		{"expired sessions", svc.PurgeExpiredSessions},
 		{"full rate-limit buckets", svc.PurgeFullBuckets},
 		{"idempotent answers", func(ctx context.Context) (int, error) { return svc.PurgeIdempotent(ctx, idempotentAge) }},
+		{"run-out leases", func(ctx context.Context) (int, error) { return svc.ExpireLeases(ctx, leasesPerSweep) }},
 	} {
 		n, err := p.purge(ctx)
 		switch {

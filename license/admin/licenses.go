@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"fmt"
 	"net/url"
 	"time"
 
@@ -12,9 +13,13 @@ func (h *Handler) createLicense(c *call, in *NewLicense, _ *none) (license.Licen
 	if seats == 0 {
 		seats = 1
 	}
+	if err := checkLeaseSeconds(in.LeaseSeconds, 0); err != nil {
+		return license.License{}, err
+	}
 	l, err := h.svc.CreateLicense(c.ctx, license.NewLicense{
 		ProductID: in.ProductID, Customer: in.Customer, Seats: seats,
 		ExpiresAt: in.ExpiresAt, Features: in.Features, Properties: in.Properties,
+		Floating: in.Floating, LeaseTTL: time.Duration(in.LeaseSeconds) * time.Second,
 	})
 	if err != nil {
 		return license.License{}, named(err, "product", in.ProductID)
@@ -52,6 +57,11 @@ func (h *Handler) updateLicense(c *call, p *LicensePatch, _ *none) (license.Lice
 			return license.License{}, &license.InvalidError{Reason: "the status must be active, suspended or revoked"}
 		}
 	}
+	if p.LeaseSeconds != nil {
+		if err := checkLeaseSeconds(*p.LeaseSeconds, license.MinLeaseTTL); err != nil {
+			return license.License{}, err
+		}
+	}
 	now := h.svc.Now().UTC()
 	return h.svc.UpdateLicense(c.ctx, c.r.PathValue("id"), func(l *license.License) error {
 		p.apply(l, now)
@@ -84,6 +94,21 @@ func (p *LicensePatch) apply(l *license.License, now time.Time) {
 	if p.Status != nil {
 		l.Status = *p.Status
 	}
+	if p.LeaseSeconds != nil {
+		l.LeaseSeconds = *p.LeaseSeconds
+	}
+}
+
+// checkLeaseSeconds refuses a lease TTL in seconds below min or above
+// [license.MaxLeaseTTL] before it becomes a [time.Duration], which a huge
+// number would overflow. The service checks the rest: that only a
+// floating license has one.
+func checkLeaseSeconds(n int, min time.Duration) error {
+	if n < int(min/time.Second) || n > int(license.MaxLeaseTTL/time.Second) {
+		return &license.InvalidError{Reason: fmt.Sprintf("the lease TTL must be %d to %d seconds, not %d",
+			int(license.MinLeaseTTL/time.Second), int(license.MaxLeaseTTL/time.Second), n)}
+	}
+	return nil
 }
 
 // mergeProperties returns the new list of properties: a property that

@@ -55,6 +55,14 @@ type NewLicense struct {
 	ExpiresAt  time.Time          `json:"expiresAt,omitzero"`
 	Features   []string           `json:"features,omitempty"`
 	Properties []license.Property `json:"properties,omitempty"`
+	// Floating makes the seats leases held by running programs (POST
+	// /v1/leases of the server's JSON protocol) instead of activations of
+	// computers. It is chosen here and never changes.
+	Floating bool `json:"floating,omitempty"`
+	// LeaseSeconds is how long a lease of a floating license lives
+	// without a heartbeat, 10 to 604800 (7 days); 0 or absent means 900
+	// (15 minutes). Only a floating license has one.
+	LeaseSeconds int `json:"leaseSeconds,omitempty" jsonschema:"minimum=0,maximum=604800"`
 }
 
 // LicensePatch is the body of PATCH /licenses/{id}: the members present
@@ -73,6 +81,10 @@ type LicensePatch struct {
 	Company    *string             `json:"company,omitempty"`
 	// Status is active, suspended or revoked.
 	Status *license.Status `json:"status,omitempty"`
+	// LeaseSeconds is the lease TTL of a floating license, 10 to 604800;
+	// leases taken or renewed from then on live that long. A license
+	// that is not floating has none.
+	LeaseSeconds *int `json:"leaseSeconds,omitempty" jsonschema:"minimum=10,maximum=604800"`
 }
 
 // NullTime is a time that a [LicensePatch] sets, clears or leaves alone.

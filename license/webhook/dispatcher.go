@@ -52,6 +52,7 @@ type Dispatcher struct {
 	hook     func(license.Attempt, license.DeliveryState)
 	schedule []time.Duration
 	jitter   func(time.Duration) time.Duration
+	drain    time.Duration
 
 	wake    chan struct{}
 	running atomic.Bool
@@ -92,6 +93,7 @@ func New(st license.Store, opts ...Option) (*Dispatcher, error) {
 		now:      cfg.now,
 		log:      log,
 		hook:     cfg.hook,
+		drain:    cfg.drain,
 		schedule: cfg.schedule,
 		jitter:   jitter,
 		wake:     make(chan struct{}, 1),
@@ -115,10 +117,11 @@ func (d *Dispatcher) Wake() {
 // finds a full claim, else after the poll interval or a [Dispatcher.Wake].
 //
 // Store errors are logged and retried at the next poll; they do not stop
-// Run. When ctx is done, attempts in flight are abandoned and not
-// recorded: their deliveries are claimed again, by this dispatcher or
-// another, once their lease ends, so each is delivered at least once.
-// Attempts that had ended are still recorded. Run returns [ErrRunning] if
+// Run. When ctx is done, Run claims nothing more and waits for the
+// attempts in flight, for the drain at most ([WithDrain]); those still
+// running then are abandoned and not recorded: their deliveries are
+// claimed again, by this dispatcher or another, once their lease ends, so
+// each is delivered at least once. Run returns [ErrRunning] if
 // it is already running.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if !d.running.CompareAndSwap(false, true) {
@@ -126,11 +129,14 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	defer d.running.Store(false)
 
-	attemptCtx, cancel := context.WithCancel(ctx)
+	// Attempts in flight outlive ctx by the drain ([WithDrain]).
+	attemptCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(d.drain, cancel) })
 	var wg sync.WaitGroup
 	defer func() {
-		cancel()
 		wg.Wait()
+		stopDrain()
+		cancel()
 	}()
 	done := make(chan struct{}, d.workers) // one value per ended worker
 	busy := 0

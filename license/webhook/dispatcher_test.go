@@ -726,7 +726,7 @@ func TestDispatcherStopAndReclaim(t *testing.T) {
 	clk := newClock(t0)
 	lease := 30 * time.Second
 
-	d1 := newDispatcher(t, st, webhook.WithClock(clk.Now), webhook.WithLease(lease))
+	d1 := newDispatcher(t, st, webhook.WithClock(clk.Now), webhook.WithLease(lease), webhook.WithDrain(100*time.Millisecond))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d1.Run(ctx) }()
@@ -827,4 +827,43 @@ func TestWithScheduleCopies(t *testing.T) {
 	run(t, d)
 	res := rec.next(t)
 	within(t, "retry", t0, res.NextAt, time.Hour)
+}
+
+// TestDispatcherDrainsOnStop stops a dispatcher while an attempt is in
+// flight: the attempt finishes within the drain and is recorded, so a
+// server stopping gracefully leaves no delivery claimed until its lease
+// ends.
+func TestDispatcherDrainsOnStop(t *testing.T) {
+	t.Parallel()
+	inFlight := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(inFlight)
+		time.Sleep(200 * time.Millisecond)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	st, w := newStore(t, srv.URL)
+	record(t, st, t0)
+	d := newDispatcher(t, st, webhook.WithClock(newClock(t0).Now), webhook.WithDrain(5*time.Second))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	select {
+	case <-inFlight:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no attempt")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return within the drain")
+	}
+	as := attempts(t, st, w.ID)
+	if len(as) != 1 || !as[0].OK {
+		t.Errorf("got attempts %+v, want one delivered attempt recorded", as)
+	}
 }

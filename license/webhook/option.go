@@ -23,6 +23,7 @@ type config struct {
 	logger   *slog.Logger
 	hook     func(license.Attempt, license.DeliveryState)
 	schedule []time.Duration
+	drain    time.Duration
 }
 
 // defaultConfig returns the secure defaults, set before the options run.
@@ -42,6 +43,7 @@ func defaultConfig() config {
 		workers:  8,
 		now:      time.Now,
 		schedule: DefaultSchedule(),
+		drain:    5 * time.Second,
 	}
 }
 
@@ -174,6 +176,21 @@ func WithSchedule(schedule []time.Duration) Option {
 			}
 		}
 		cfg.schedule = append([]time.Duration(nil), schedule...)
+		return nil
+	}
+}
+
+// WithDrain sets how long attempts in flight may go on once Run's context
+// is done, so that a server stopping gracefully records them rather than
+// leaving their deliveries claimed until the lease ends. Those still
+// running then are abandoned. 0 abandons them at once; a negative
+// duration yields [ErrBadOption]. Default: 5 seconds.
+func WithDrain(d time.Duration) Option {
+	return func(cfg *config) error {
+		if d < 0 {
+			return fmt.Errorf("%w: drain %v", ErrBadOption, d)
+		}
+		cfg.drain = d
 		return nil
 	}
 }
