@@ -247,12 +247,18 @@ func WithEventHook(f func()) Option {
 	}
 }
 
+// Bounds of [WithOfflineTTL].
+const (
+	MinOfflineTTL = time.Hour
+	MaxOfflineTTL = 10 * 366 * 24 * time.Hour
+)
+
 // WithOfflineTTL sets how long the token of an offline license file lives
-// (see [Service.ActivateOffline]), one hour to ten years. Default:
-// [DefaultOfflineTTL], 90 days.
+// (see [Service.ActivateOffline]), [MinOfflineTTL] to [MaxOfflineTTL].
+// Default: [DefaultOfflineTTL], 90 days.
 func WithOfflineTTL(d time.Duration) Option {
 	return func(c *config) error {
-		if d < time.Hour || d > 10*366*24*time.Hour {
+		if d < MinOfflineTTL || d > MaxOfflineTTL {
 			return ErrBadOption
 		}
 		c.offlineTTL = d

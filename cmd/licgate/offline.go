@@ -119,8 +119,8 @@ func offlineAnswer(ctx context.Context, fs *flag.FlagSet, args []string, stdin i
 // checkOfflineTTL checks -offline-ttl against the bounds of
 // [license.WithOfflineTTL], before anything is opened.
 func checkOfflineTTL(d time.Duration) error {
-	if d < time.Hour || d > 10*366*24*time.Hour {
-		return usageError("-offline-ttl must be from 1h to 10 years (87840h), not %v", d)
+	if d < license.MinOfflineTTL || d > license.MaxOfflineTTL {
+		return usageError("-offline-ttl must be from %v to %v (10 years), not %v", license.MinOfflineTTL, license.MaxOfflineTTL, d)
 	}
 	return nil
 }

@@ -493,18 +493,21 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 // fields by Go name.
 var schemaDocs = map[reflect.Type]map[string]string{
 	reflect.TypeFor[license.License](): {
-		"":           "A license: the right to activate a product on up to seats computers at once, until expiresAt.",
-		"ID":         "A UUID: an identifier that grants nothing.",
-		"Key":        "The activation key a customer types: a credential.",
-		"ProductKey": "The EMS product key: a credential.",
-		"Number":     "A unique random number, for protocols that name licenses by number.",
-		"SeatsHeld":  "How many activations hold a seat now.",
-		"ExpiresAt":  "The end of the license; absent if it never expires.",
+		"":             "A license: the right to activate a product on up to seats computers at once, until expiresAt.",
+		"ID":           "A UUID: an identifier that grants nothing.",
+		"Key":          "The activation key a customer types: a credential.",
+		"ProductKey":   "The EMS product key: a credential.",
+		"Number":       "A unique random number, for protocols that name licenses by number.",
+		"SeatsHeld":    "How many activations hold a seat now.",
+		"ExpiresAt":    "The end of the license; absent if it never expires.",
+		"Floating":     "Set for a floating license, whose seats are leases held by running programs (POST /v1/leases).",
+		"LeaseSeconds": "How long a lease of a floating license lives without a heartbeat, in seconds.",
 	},
 	reflect.TypeFor[license.Activation](): {
-		"":            "One computer holding one seat of a license.",
+		"":            "One computer, or one running instance for a lease of a floating license, holding one seat of a license.",
 		"ComputerKey": "The key bound to the computer (QLM pckey): a credential.",
 		"ReleasedAt":  "When the activation was released or revoked.",
+		"LeaseUntil":  "For a lease: when it ends unless a heartbeat extends it.",
 	},
 	reflect.TypeFor[license.Event](): {
 		"":        "A record of the audit trail: something that happened, or was attempted.",
