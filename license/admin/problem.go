@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/licgate/licgate/internal/httpx"
+	"github.com/licgate/licgate/internal/reasons"
 	"github.com/licgate/licgate/license"
 )
 
@@ -23,47 +24,28 @@ const (
 	ReasonInternal             = "internal" // 500: details go to the log only
 )
 
-// kinds maps every reason to its status and title: the one place where
-// statuses are decided. A reason of [license.Outcome] that is not listed
-// is a refusal of the request's state: 409.
-var kinds = map[string]struct {
-	status int
-	title  string
-}{
-	ReasonBadRequest:                 {http.StatusBadRequest, "Bad request"},
-	license.OutcomeInvalid:           {http.StatusBadRequest, "Invalid argument"},
-	ReasonUnauthenticated:            {http.StatusUnauthorized, "Unauthenticated"},
-	ReasonForbidden:                  {http.StatusForbidden, "Forbidden"},
-	license.OutcomePermission:        {http.StatusForbidden, "Not permitted"},
-	license.OutcomeNotFound:          {http.StatusNotFound, "Not found"},
-	ReasonMethodNotAllowed:           {http.StatusMethodNotAllowed, "Method not allowed"},
-	license.OutcomeConflict:          {http.StatusConflict, "Conflict"},
-	ReasonIdempotencyKeyInUse:        {http.StatusConflict, "Idempotency key in use"},
-	license.OutcomeNoSeats:           {http.StatusConflict, "No seats left"},
-	license.ReasonActivationReleased: {http.StatusConflict, "Activation released"},
-	license.ReasonActivationRevoked:  {http.StatusConflict, "Activation revoked"},
-	license.ReasonLicenseRevoked:     {http.StatusConflict, "License revoked"},
-	license.ReasonLicenseSuspended:   {http.StatusConflict, "License suspended"},
-	license.ReasonLicenseExpired:     {http.StatusConflict, "License expired"},
-	ReasonTooLarge:                   {http.StatusRequestEntityTooLarge, "Request body too large"},
-	ReasonUnsupportedMediaType:       {http.StatusUnsupportedMediaType, "Unsupported media type"},
-	ReasonIdempotencyKeyReused:       {http.StatusUnprocessableEntity, "Idempotency key reused"},
-	ReasonRateLimited:                {http.StatusTooManyRequests, "Too many requests"},
-	license.OutcomeReleaseLimited:    {http.StatusTooManyRequests, "Too many releases"},
-	ReasonInternal:                   {http.StatusInternalServerError, "Internal error"},
-	license.OutcomeDelivery:          {http.StatusBadGateway, "Delivery failed"},
-	license.OutcomeNoChannel:         {http.StatusServiceUnavailable, "No delivery channel"},
-	license.OutcomeCanceled:          {http.StatusServiceUnavailable, "Canceled"},
+// kind returns the status and title of a reason: the API's own reasons
+// here, the rest from the table every API shares ([reasons.KindOf]),
+// where a reason it does not know is a refusal of the request's state:
+// 409.
+func kind(reason string) reasons.Kind {
+	switch reason {
+	case ReasonForbidden:
+		return reasons.Kind{Status: http.StatusForbidden, Title: "Forbidden"}
+	case ReasonIdempotencyKeyInUse:
+		return reasons.Kind{Status: http.StatusConflict, Title: "Idempotency key in use"}
+	case ReasonIdempotencyKeyReused:
+		return reasons.Kind{Status: http.StatusUnprocessableEntity, Title: "Idempotency key reused"}
+	}
+	k, _ := reasons.KindOf(reason)
+	return k
 }
 
 // newProblem returns the problem of a reason, with a detail for the
 // client.
 func newProblem(reason, detail string) *Problem {
-	k, ok := kinds[reason]
-	if !ok {
-		k.status, k.title = http.StatusConflict, "Refused"
-	}
-	return &Problem{Type: httpx.ProblemType(reason), Title: k.title, Status: k.status, Detail: detail, Reason: reason}
+	k := kind(reason)
+	return &Problem{Type: httpx.ProblemType(reason), Title: k.Title, Status: k.Status, Detail: detail, Reason: reason}
 }
 
 // problemOf maps an error to the problem the client is shown: a *Problem
@@ -100,24 +82,6 @@ func (p *Problem) Error() string {
 	return fmt.Sprintf("admin: %d %s: %s", p.Status, p.Reason, p.Detail)
 }
 
-// sentinels are the license errors a problem's reason stands for.
-var sentinels = map[string]error{
-	license.OutcomeNotFound:          license.ErrNotFound,
-	license.OutcomeInvalid:           license.ErrInvalid,
-	license.OutcomeConflict:          license.ErrConflict,
-	license.OutcomeNoSeats:           license.ErrNoSeats,
-	license.OutcomePermission:        license.ErrPermission,
-	license.ReasonActivationReleased: license.ErrReleased,
-	license.ReasonActivationRevoked:  license.ErrActivationRevoked,
-	license.ReasonLicenseRevoked:     license.ErrLicenseRevoked,
-	license.ReasonLicenseSuspended:   license.ErrSuspended,
-	license.ReasonLicenseExpired:     license.ErrExpired,
-	license.OutcomeReleaseLimited:    license.ErrReleaseLimited,
-	ReasonRateLimited:                license.ErrRateLimited,
-	ReasonUnauthenticated:            license.ErrUnauthenticated,
-	ReasonForbidden:                  license.ErrPermission,
-}
-
 // Is reports whether the problem stands for target, a license sentinel:
 // not_found matches [license.ErrNotFound], invalid [license.ErrInvalid],
 // conflict [license.ErrConflict], unauthenticated
@@ -126,6 +90,9 @@ var sentinels = map[string]error{
 // [license.ErrLicenseRevoked] (and so [license.ErrRevoked]), and so on for
 // every refusal of the license package.
 func (p *Problem) Is(target error) bool {
-	s, ok := sentinels[p.Reason]
-	return ok && errors.Is(s, target)
+	s := reasons.Sentinel(p.Reason)
+	if p.Reason == ReasonForbidden {
+		s = license.ErrPermission
+	}
+	return s != nil && errors.Is(s, target)
 }

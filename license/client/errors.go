@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/licgate/licgate/internal/reasons"
 	"github.com/licgate/licgate/license"
 )
 
@@ -78,38 +79,11 @@ func (p *ProblemError) Error() string {
 	return s
 }
 
-// sentinels are the license errors a problem's reason stands for.
-var sentinels = map[string]error{
-	license.OutcomeNotFound:          license.ErrNotFound,
-	license.OutcomeInvalid:           license.ErrInvalid,
-	license.OutcomeConflict:          license.ErrConflict,
-	license.OutcomeNoSeats:           license.ErrNoSeats,
-	license.OutcomeWrongProduct:      license.ErrWrongProduct,
-	license.OutcomeWrongVersion:      license.ErrWrongVersion,
-	license.OutcomeCodeInvalid:       license.ErrCodeInvalid,
-	license.OutcomeReleaseLimited:    license.ErrReleaseLimited,
-	license.OutcomeRateLimited:       license.ErrRateLimited,
-	license.OutcomeMismatch:          license.ErrComputerMismatch,
-	license.OutcomeNotActivated:      license.ErrNotActivated,
-	license.OutcomeDelivery:          license.ErrDelivery,
-	license.OutcomeNoChannel:         license.ErrNoChannel,
-	license.OutcomePermission:        license.ErrPermission,
-	license.OutcomeToken:             license.ErrToken,
-	license.OutcomeUnauthenticated:   license.ErrUnauthenticated,
-	license.OutcomeFloating:          license.ErrFloating,
-	license.ReasonLeaseExpired:       license.ErrLeaseExpired,
-	license.ReasonActivationReleased: license.ErrReleased,
-	license.ReasonActivationRevoked:  license.ErrActivationRevoked,
-	license.ReasonLicenseRevoked:     license.ErrLicenseRevoked,
-	license.ReasonLicenseSuspended:   license.ErrSuspended,
-	license.ReasonLicenseExpired:     license.ErrExpired,
-}
-
 // Is reports whether the problem stands for target, a license sentinel,
 // by its reason: see [ProblemError]. A 429 without a reason matches
 // [license.ErrRateLimited].
 func (p *ProblemError) Is(target error) bool {
-	if s, ok := sentinels[p.Reason]; ok {
+	if s := reasons.Sentinel(p.Reason); s != nil {
 		return errors.Is(s, target)
 	}
 	return p.Reason == "" && p.Status == 429 && target == license.ErrRateLimited

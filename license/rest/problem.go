@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/licgate/licgate/internal/httpx"
+	"github.com/licgate/licgate/internal/reasons"
 	"github.com/licgate/licgate/license"
 )
 
@@ -38,68 +39,16 @@ const (
 // requests and of failed codes refill one at a time over minutes.
 const retryAfter = 60
 
-// kind returns the status and title of a reason: the one place where
-// statuses are decided.
+// kind returns the status and title of a reason: the handler's own
+// reasons here, the rest from the table every API shares
+// ([reasons.KindOf]), where a reason it does not know, a refusal of the
+// request's state that a later version adds, is 409.
 func kind(reason string) (status int, title string) {
-	switch reason {
-	case ReasonBadRequest:
-		return http.StatusBadRequest, "Bad request"
-	case license.OutcomeInvalid:
-		return http.StatusBadRequest, "Invalid argument"
-	case ReasonTokenInvalid, license.OutcomeUnauthenticated:
-		return http.StatusUnauthorized, "Invalid token"
-	case license.OutcomeCodeInvalid:
-		// Well formed, but it grants nothing: a refused credential.
-		return http.StatusForbidden, "Invalid authorization code"
-	case license.OutcomePermission, license.OutcomeMismatch:
-		return http.StatusForbidden, "Not permitted"
-	case ReasonCrossOrigin:
+	if reason == ReasonCrossOrigin {
 		return http.StatusForbidden, "Cross-origin request refused"
-	case license.OutcomeNotFound:
-		return http.StatusNotFound, "Not found"
-	case ReasonMethodNotAllowed:
-		return http.StatusMethodNotAllowed, "Method not allowed"
-	case license.OutcomeNoSeats:
-		return http.StatusConflict, "No seats left"
-	case license.OutcomeFloating:
-		return http.StatusConflict, "Floating license"
-	case license.OutcomeConflict:
-		return http.StatusConflict, "Conflict"
-	case license.OutcomeWrongProduct:
-		return http.StatusConflict, "Wrong product"
-	case license.OutcomeWrongVersion:
-		return http.StatusConflict, "Wrong version"
-	case license.OutcomeNotActivated:
-		return http.StatusConflict, "Not activated"
-	case license.ReasonLeaseExpired:
-		return http.StatusConflict, "Lease expired"
-	case license.ReasonActivationReleased:
-		return http.StatusConflict, "Activation released"
-	case license.ReasonActivationRevoked:
-		return http.StatusConflict, "Activation revoked"
-	case license.ReasonLicenseRevoked:
-		return http.StatusConflict, "License revoked"
-	case license.ReasonLicenseSuspended:
-		return http.StatusConflict, "License suspended"
-	case license.ReasonLicenseExpired:
-		return http.StatusConflict, "License expired"
-	case ReasonTooLarge:
-		return http.StatusRequestEntityTooLarge, "Request body too large"
-	case ReasonUnsupportedMediaType:
-		return http.StatusUnsupportedMediaType, "Unsupported media type"
-	case license.OutcomeRateLimited, license.OutcomeReleaseLimited:
-		return http.StatusTooManyRequests, "Too many requests"
-	case ReasonInternal:
-		return http.StatusInternalServerError, "Internal error"
-	case license.OutcomeDelivery:
-		return http.StatusBadGateway, "Delivery failed"
-	case license.OutcomeNoChannel:
-		return http.StatusServiceUnavailable, "No delivery channel"
-	case license.OutcomeCanceled:
-		return http.StatusServiceUnavailable, "Canceled"
 	}
-	// A refusal of the request's state that a later version adds.
-	return http.StatusConflict, "Refused"
+	k, _ := reasons.KindOf(reason)
+	return k.Status, k.Title
 }
 
 // problem is an RFC 9457 problem document with licgate's reason member.
