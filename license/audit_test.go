@@ -314,3 +314,41 @@ func TestWebhookURLs(t *testing.T) {
 		t.Errorf("attempts of an unknown webhook: %v", err)
 	}
 }
+
+// TestCodeRequestsInTheTrail records a code request that took from the
+// budgets, and none of a flood that was refused before them, which anyone
+// can send as fast as they like.
+func TestCodeRequestsInTheTrail(t *testing.T) {
+	e := newEnv(t, license.WithCodeRateLimits(1, 100, 100, 60_000_000_000), license.WithRevealUnknownEmail(true))
+	ctx := license.WithActor(context.Background(), license.Actor{Protocol: "qlm", Addr: "192.0.2.9"})
+	req := license.CodeRequest{Email: "ann@example.com", ComputerID: "pc", Target: license.Target{ProductID: "app"}, ClientAddr: "192.0.2.9"}
+	if err := e.svc.RequestCode(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		if err := e.svc.RequestCode(ctx, req); !errors.Is(err, license.ErrRateLimited) {
+			t.Fatalf("over the email's limit: %v", err)
+		}
+		bad := req
+		bad.Email = "not an email"
+		if err := e.svc.RequestCode(ctx, bad); !errors.Is(err, license.ErrInvalid) {
+			t.Fatalf("malformed email: %v", err)
+		}
+	}
+	evs := e.events(t)
+	if n := countType(evs, license.EventCodeRequested); n != 1 {
+		t.Fatalf("%d code.requested events, want 1", n)
+	}
+	ev := e.lastEvent(t, license.EventCodeRequested)
+	if ev.Target != "license/"+e.lic.ID || ev.Outcome != license.OutcomeOK || ev.Actor.Addr != "192.0.2.9" {
+		t.Errorf("code.requested = %+v", ev)
+	}
+	if strings.Contains(string(ev.Change), "ann@") {
+		t.Errorf("the event shows the email: %s", ev.Change)
+	}
+	for _, m := range e.email.all() {
+		if strings.Contains(string(ev.Change), m.Code) {
+			t.Errorf("the event shows the code: %s", ev.Change)
+		}
+	}
+}

@@ -215,14 +215,18 @@ func (s *Service) observeActivation(ctx context.Context, byCode bool, licenseID,
 	o.Activation(ctx, e)
 }
 
-// observeCode records a code request in the audit trail and tells the
-// observer, if any, about it.
+// observeCode records a code request in the audit trail, if it took from
+// the rate limits' budgets, and tells the observer, if any, about it. A
+// request refused before (malformed, or over a limit) is only counted:
+// recording it would let anyone fill the trail as fast as they can send.
 func (s *Service) observeCode(ctx context.Context, licenseID, computerID string, ch Channel, err error) {
-	target := ""
-	if licenseID != "" {
-		target = licenseTarget(licenseID)
+	if !errors.Is(err, ErrRateLimited) && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrNoChannel) {
+		target := ""
+		if licenseID != "" {
+			target = licenseTarget(licenseID)
+		}
+		s.record(ctx, EventCodeRequested, target, err, codeChange{Channel: ch, ComputerID: computerID})
 	}
-	s.record(ctx, EventCodeRequested, target, err, codeChange{Channel: ch, ComputerID: computerID})
 	o := s.cfg.observer
 	if o == nil {
 		return
