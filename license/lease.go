@@ -239,12 +239,16 @@ func (s *Service) ExpireLeases(ctx context.Context, limit int) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
+		var ended []Activation
 		err := s.store.WithLicense(ctx, id, func(tx LicenseTx) error {
-			ended, err := s.expireLeases(ctx, tx, now)
-			n += len(ended)
+			var err error
+			ended, err = s.expireLeases(ctx, tx, now)
 			return err
 		})
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		switch {
+		case err == nil:
+			n += len(ended)
+		case !errors.Is(err, ErrNotFound):
 			return n, err
 		}
 	}
