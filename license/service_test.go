@@ -42,7 +42,7 @@ type env struct {
 	lic        license.License
 }
 
-func newEnv(t *testing.T, opts ...license.Option) *env {
+func newEnv(t testing.TB, opts ...license.Option) *env {
 	t.Helper()
 	e := &env{email: &sent{}, sms: &sent{}, now: new(atomic.Pointer[time.Time])}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
