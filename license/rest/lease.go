@@ -44,6 +44,9 @@ func (h *Handler) takeLease(w http.ResponseWriter, r *http.Request) (int, any, e
 	if q.Key == "" {
 		return 0, nil, badRequest("Give the activation key of the floating license (key).")
 	}
+	if q.Instance == "" {
+		return 0, nil, badRequest("Give the name of what runs, such as a container or a host and a process (instance).")
+	}
 	ctx := r.Context()
 	l, err := h.svc.LicenseByKey(ctx, q.Key)
 	if err != nil {

@@ -170,6 +170,7 @@ func TestLeaseRefusals(t *testing.T) {
 		{"not floating", "POST", "/v1/leases", map[string]string{"key": fixed.Key, "instance": "w"}, nil, 409, "floating"},
 		{"unknown key", "POST", "/v1/leases", map[string]string{"key": unknownKey(t), "instance": "w"}, nil, 404, "not_found"},
 		{"no key", "POST", "/v1/leases", map[string]string{"instance": "w"}, nil, 400, "bad_request"},
+		{"no instance", "POST", "/v1/leases", map[string]string{"key": floating.Key}, nil, 400, "bad_request"},
 		{"bad instance", "POST", "/v1/leases", map[string]string{"key": floating.Key, "instance": "has space"}, nil, 400, "invalid"},
 		{"activation key with a computer", "POST", "/v1/activations", map[string]string{"key": floating.Key, "computerId": "pc-1"}, nil, 409, "floating"},
 		{"activation as a lease", "POST", "/v1/leases/" + rfix.Activation.AID + "/heartbeat", nil, bearer(rfix.Token), 409, "floating"},
