@@ -352,3 +352,49 @@ func TestCodeRequestsInTheTrail(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookSecretsSealed keeps a webhook's secret sealed in the store:
+// the database alone does not give it, another server secret cannot open
+// it, and the service that made it can.
+func TestWebhookSecretsSealed(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	w, err := e.svc.CreateWebhook(ctx, "https://hooks.example.com/licgate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := e.svc.Store().Webhook(ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Secret == w.Secret || strings.Contains(stored.Secret, strings.TrimPrefix(w.Secret, "whsec_")) {
+		t.Fatalf("the store keeps the secret in clear: %q", stored.Secret)
+	}
+	if got, err := e.svc.OpenWebhookSecret(stored); err != nil || got != w.Secret {
+		t.Errorf("OpenWebhookSecret = %q, %v", got, err)
+	}
+	if got, err := e.svc.Webhook(ctx, w.ID); err != nil || got.Secret != w.Secret {
+		t.Errorf("Webhook = %+v, %v", got, err)
+	}
+	// Bound to the webhook: the sealed secret of one does not open as another's.
+	moved := stored
+	moved.ID = "01a23267-d173-740b-80da-99e8e7e461c6"
+	if _, err := e.svc.OpenWebhookSecret(moved); !errors.Is(err, license.ErrInvalid) {
+		t.Errorf("a sealed secret moved to another webhook: %v", err)
+	}
+	k, _ := license.GenerateSigningKey()
+	ks, _ := license.NewKeySet(k)
+	other, err := license.NewService(e.svc.Store(), license.WithKeySet(ks), license.WithSecret([]byte("another secret of thirty-two bytes!")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.OpenWebhookSecret(stored); !errors.Is(err, license.ErrInvalid) {
+		t.Errorf("opened with another server secret: %v", err)
+	}
+	if got, err := other.OpenWebhookSecret(license.Webhook{ID: w.ID, Secret: w.Secret}); err != nil || got != w.Secret {
+		t.Errorf("a secret in clear: %q, %v", got, err)
+	}
+	if _, err := e.svc.OpenWebhookSecret(license.Webhook{ID: w.ID, Secret: "lgs1:!!"}); !errors.Is(err, license.ErrInvalid) {
+		t.Errorf("a malformed sealed secret: %v", err)
+	}
+}

@@ -40,7 +40,8 @@ type Webhook struct {
 	ID  string `json:"id"`
 	URL string `json:"url"`
 	// Secret is "whsec_" and the base64 of 32 random bytes. The store
-	// keeps it, since signing needs it; the admin API shows it only in the
+	// keeps it sealed by the service's secret, since signing needs it back
+	// ([Service.OpenWebhookSecret]); the admin API shows it only in the
 	// answer that creates the webhook.
 	Secret    string    `json:"-"`
 	CreatedAt time.Time `json:"createdAt"`

@@ -2,6 +2,8 @@ package license
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -167,7 +169,11 @@ func (s *Service) CreateWebhook(ctx context.Context, rawURL string) (Webhook, er
 	if err != nil {
 		return Webhook{}, err
 	}
-	w := Webhook{ID: id, URL: rawURL, Secret: secret, CreatedAt: now}
+	sealed, err := s.sealWebhookSecret(id, secret)
+	if err != nil {
+		return Webhook{}, err
+	}
+	w := Webhook{ID: id, URL: rawURL, Secret: sealed, CreatedAt: now}
 	ev, err := s.event(ctx, EventWebhookCreated, "webhook/"+id, nil, map[string]string{"url": rawURL}, nil)
 	if err != nil {
 		return Webhook{}, err
@@ -175,7 +181,62 @@ func (s *Service) CreateWebhook(ctx context.Context, rawURL string) (Webhook, er
 	if err := s.store.CreateWebhook(ctx, w, ev); err != nil {
 		return Webhook{}, err
 	}
+	w.Secret = secret
 	return w, nil
+}
+
+// A webhook's secret is stored sealed: AES-256-GCM under a key derived
+// from the service's secret ([WithSecret]), bound to the webhook's ID, so
+// that a copy of the database alone does not let its holder sign messages
+// the vendor's systems would trust.
+const sealedPrefix = "lgs1:"
+
+// webhookAEAD returns the cipher that seals webhook secrets.
+func (s *Service) webhookAEAD() (cipher.AEAD, error) {
+	b, err := aes.NewCipher(s.KeyedHash("licgate webhook secret"))
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(b)
+}
+
+// sealWebhookSecret seals the secret of the webhook id for the store.
+func (s *Service) sealWebhookSecret(id, secret string) (string, error) {
+	aead, err := s.webhookAEAD()
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(secret)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return sealedPrefix + base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(secret), []byte(id))), nil
+}
+
+// OpenWebhookSecret returns the signing secret of a webhook as the store
+// keeps it ([Webhook.Secret] from the store), unsealed; a secret stored in
+// clear ("whsec_…", as stores written by other code may hold) is returned
+// as it is. An error matching [ErrInvalid] means it was sealed by another
+// service secret or changed. A webhook dispatcher calls it for each
+// delivery (see license/webhook's WithSecrets).
+func (s *Service) OpenWebhookSecret(w Webhook) (string, error) {
+	rest, ok := strings.CutPrefix(w.Secret, sealedPrefix)
+	if !ok {
+		return w.Secret, nil
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(rest)
+	aead, aerr := s.webhookAEAD()
+	if aerr != nil {
+		return "", aerr
+	}
+	if err != nil || len(raw) < aead.NonceSize() {
+		return "", invalidf("the sealed secret of webhook %s is malformed", w.ID)
+	}
+	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(w.ID))
+	if err != nil {
+		return "", invalidf("the secret of webhook %s was sealed with another server secret, or changed", w.ID)
+	}
+	return string(plain), nil
 }
 
 // checkWebhookURL validates the URL of a webhook.
@@ -199,7 +260,7 @@ func checkWebhookURL(raw string) error {
 	return nil
 }
 
-// Webhook returns a webhook by ID, with its secret; an error matching
+// Webhook returns a webhook by ID, with its secret unsealed; an error matching
 // [ErrNotFound] naming it if there is none.
 func (s *Service) Webhook(ctx context.Context, id string) (Webhook, error) {
 	if !IsUUID(id) {
@@ -209,6 +270,10 @@ func (s *Service) Webhook(ctx context.Context, id string) (Webhook, error) {
 	if errors.Is(err, ErrNotFound) {
 		return Webhook{}, NotFound("webhook", id)
 	}
+	if err != nil {
+		return Webhook{}, err
+	}
+	w.Secret, err = s.OpenWebhookSecret(w)
 	return w, err
 }
 
@@ -236,7 +301,12 @@ func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
 // WebhookAttempts returns the delivery attempts of a webhook, oldest
 // first; an empty slice if none.
 func (s *Service) WebhookAttempts(ctx context.Context, id string, p Page) ([]Attempt, error) {
-	if _, err := s.Webhook(ctx, id); err != nil {
+	if !IsUUID(id) {
+		return nil, NotFound("webhook", id)
+	}
+	if _, err := s.store.Webhook(ctx, id); errors.Is(err, ErrNotFound) {
+		return nil, NotFound("webhook", id)
+	} else if err != nil {
 		return nil, err
 	}
 	return nonNil(s.store.Attempts(ctx, id, p.clamp()))

@@ -143,10 +143,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The dispatcher wakes on the service's events, and the service opens
+	// the webhook secrets it sealed: svc is set before the dispatcher runs.
+	var svc *license.Service
 	hooks, err := webhook.New(st,
 		webhook.WithResultHook(m.webhookAttempt),
 		webhook.WithLogger(logger),
 		webhook.WithSchedule(f.webhookRetry),
+		webhook.WithSecrets(func(w license.Webhook) (string, error) { return svc.OpenWebhookSecret(w) }),
 	)
 	if err != nil {
 		return err
@@ -157,7 +161,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		license.WithCodeRateLimits(f.limitEmail, f.limitAddr, f.limitFails, 10*time.Minute),
 		license.WithEventHook(hooks.Wake), license.WithOfflineTTL(f.offlineTTL),
 	}, notifiers.opts...)
-	svc, err := license.NewService(st, opts...)
+	svc, err = license.NewService(st, opts...)
 	if err != nil {
 		return err
 	}

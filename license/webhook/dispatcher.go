@@ -53,6 +53,7 @@ type Dispatcher struct {
 	schedule []time.Duration
 	jitter   func(time.Duration) time.Duration
 	drain    time.Duration
+	secrets  func(license.Webhook) (string, error)
 
 	wake    chan struct{}
 	running atomic.Bool
@@ -94,6 +95,7 @@ func New(st license.Store, opts ...Option) (*Dispatcher, error) {
 		log:      log,
 		hook:     cfg.hook,
 		drain:    cfg.drain,
+		secrets:  cfg.secrets,
 		schedule: cfg.schedule,
 		jitter:   jitter,
 		wake:     make(chan struct{}, 1),
@@ -267,8 +269,17 @@ func (d *Dispatcher) post(ctx context.Context, dl license.Delivery, at time.Time
 	if err != nil {
 		return outcome{permanent: true}, "the event's data is not JSON"
 	}
-	sig, err := Sign(dl.Webhook.Secret, dl.Event.ID, at, body)
-	if err != nil {
+	secret := dl.Webhook.Secret
+	if d.secrets != nil {
+		if secret, err = d.secrets(dl.Webhook); err != nil {
+			return outcome{}, "the webhook's secret cannot be opened: " + err.Error()
+		}
+	}
+	sig, err := Sign(secret, dl.Event.ID, at, body)
+	switch {
+	case err != nil && strings.HasPrefix(secret, "lgs1:"):
+		return outcome{}, "the webhook's secret is sealed and this dispatcher cannot open it (WithSecrets)"
+	case err != nil:
 		return outcome{permanent: true}, "the webhook's secret is malformed"
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dl.Webhook.URL, bytes.NewReader(body))

@@ -867,3 +867,59 @@ func TestDispatcherDrainsOnStop(t *testing.T) {
 		t.Errorf("got attempts %+v, want one delivered attempt recorded", as)
 	}
 }
+
+// TestDispatcherOpensSealedSecrets delivers the events of a webhook that a
+// Service registered, whose secret the store keeps sealed: signed with the
+// secret in clear through WithSecrets, and not at all without it.
+func TestDispatcherOpensSealedSecrets(t *testing.T) {
+	t.Parallel()
+	got := make(chan http.Header, 4)
+	var bodies sync.Map
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies.Store(r.Header.Get(webhook.HeaderID), b)
+		got <- r.Header.Clone()
+	}))
+	t.Cleanup(srv.Close)
+	st := memstore.New()
+	k, _ := license.GenerateSigningKey()
+	ks, _ := license.NewKeySet(k)
+	svc, err := license.NewService(st, license.WithKeySet(ks), license.WithSecret([]byte("0123456789abcdef0123456789abcdef")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := svc.CreateWebhook(context.Background(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Without WithSecrets the sealed secret signs nothing: the attempt
+	// fails, to be retried, and nothing is sent.
+	blind := newRecorder(st)
+	run(t, newDispatcher(t, blind, webhook.WithPollInterval(10*time.Millisecond)))
+	e := record(t, st, time.Now())
+	res := blind.next(t)
+	if res.State != license.DeliveryPending || res.Attempt.OK || !strings.Contains(res.Attempt.Error, "sealed") {
+		t.Errorf("without WithSecrets: %s, %+v", res.State, res.Attempt)
+	}
+	select {
+	case h := <-got:
+		t.Fatalf("a message was sent without its secret: %v", h)
+	default:
+	}
+
+	// With it, the message verifies with the secret the Service returned.
+	clk := newClock(time.Now().Add(time.Hour)) // past the retry
+	run(t, newDispatcher(t, st, webhook.WithClock(clk.Now), webhook.WithPollInterval(10*time.Millisecond),
+		webhook.WithSecrets(svc.OpenWebhookSecret)))
+	var h http.Header
+	select {
+	case h = <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message")
+	}
+	b, _ := bodies.Load(e.ID)
+	if err := webhook.Verify(w.Secret, h, b.([]byte), clk.Now(), 0); err != nil {
+		t.Errorf("the message does not verify with the webhook's secret: %v", err)
+	}
+}

@@ -24,6 +24,7 @@ type config struct {
 	hook     func(license.Attempt, license.DeliveryState)
 	schedule []time.Duration
 	drain    time.Duration
+	secrets  func(license.Webhook) (string, error)
 }
 
 // defaultConfig returns the secure defaults, set before the options run.
@@ -191,6 +192,22 @@ func WithDrain(d time.Duration) Option {
 			return fmt.Errorf("%w: drain %v", ErrBadOption, d)
 		}
 		cfg.drain = d
+		return nil
+	}
+}
+
+// WithSecrets sets how the dispatcher gets a webhook's signing secret from
+// the webhook as the store keeps it: [license.Service.OpenWebhookSecret]
+// for the secrets a Service stores, which it seals. An error fails the
+// attempt, which is retried on the schedule (another replica may hold the
+// right server secret). Default: the stored secret is used as it is, which
+// suits only stores filled with secrets in clear.
+func WithSecrets(open func(license.Webhook) (string, error)) Option {
+	return func(cfg *config) error {
+		if open == nil {
+			return fmt.Errorf("%w: nil secrets function", ErrBadOption)
+		}
+		cfg.secrets = open
 		return nil
 	}
 }
