@@ -25,6 +25,10 @@
 // dispatcher that dies mid-attempt leaves its deliveries to be claimed
 // again when the lease ends.
 //
+// A [license.Service] stores each webhook's secret sealed under its own
+// secret; give the dispatcher [WithSecrets] with the service's
+// OpenWebhookSecret so that it signs with the secret in clear.
+//
 // Several dispatchers may share one database; each due delivery is
 // claimed by one of them. Within a process, [Dispatcher.Wake] makes the
 // dispatcher look at once, so an event is sent right after the request
